@@ -1,0 +1,29 @@
+// pino JSON logger: one child per component, secrets redacted by path so a
+// cookie, token or password never reaches a log line.
+import { pino, type Logger, type LevelWithSilent } from 'pino';
+
+export type { Logger };
+
+const REDACT = [
+  'req.headers.cookie',
+  'req.headers.authorization',
+  'req.headers["x-actas-jwt-assertion"]',
+  'res.headers["set-cookie"]',
+  '*.clientSecret',
+  '*.secret',
+  '*.password',
+  '*.access_token',
+  '*.refresh_token',
+  '*.id_token',
+  '*.accessToken',
+  '*.refreshToken',
+  '*.idToken',
+  'headers.cookie',
+  'headers.authorization',
+];
+
+/** Creates the root logger. `destination` is for tests (defaults to stdout). */
+export function createLogger(level: LevelWithSilent = 'info', destination?: NodeJS.WritableStream): Logger {
+  const options = { level, base: { svc: 'actas' }, redact: { paths: REDACT, censor: '[redacted]' } };
+  return destination ? pino(options, destination) : pino(options);
+}
