@@ -91,7 +91,8 @@ export function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.en
     throw new ConfigError([`--config: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`]);
   }
   const doc = parseDocument(text, { prettyErrors: true });
-  if (doc.errors.length) throw new ConfigError(doc.errors.map((e) => `${file}: YAML ${e.message.split('\n')[0]}`));
+  // The first YAML error is the useful one; later ones are usually its echoes.
+  if (doc.errors.length) throw new ConfigError([`${file}: not valid YAML: ${doc.errors[0]!.message.split('\n')[0]}`]);
   return resolveConfig(doc.toJS(), { env });
 }
 

@@ -151,7 +151,10 @@ export const configSchema = z.strictObject({
       enabled: z.boolean().default(true),
       keys: z.array(assertionKeyFile).default([]),   // first signs, all are published
       alg: z.enum(['ES256', 'RS256', 'EdDSA']).optional(), // default: from the key
-      ttl: duration.default(60_000),
+      ttl: duration.refine((ms) => ms >= 1_000, 'must be at least 1s').default(60_000),
+      // Signed tokens kept for reuse per (session, upstream, identity) while more
+      // than half their lifetime remains; the oldest are evicted (0: sign every time).
+      cacheSize: z.number().int().min(0).default(10_000),
     }).prefault({}),
   }).prefault({}),
   impersonation: z.strictObject({
@@ -168,6 +171,18 @@ export const configSchema = z.strictObject({
     sinks: z.array(auditSink).prefault([{ type: 'file', path: './audit/actas.jsonl' }]),
     spoolDir: nonEmpty.default('./audit/spool'),
     maxFieldLength: z.number().int().min(64).default(1024),
+    // Per sink: the most undelivered events kept on disk (bytes). Past it new
+    // events for that sink are dropped, counted, logged and readyz fails.
+    spoolMaxBytes: z.number().int().min(4096).default(256 * 1024 * 1024),
+    // How long a required event (impersonation.start/revoke) waits for the
+    // required sinks before it is refused and the action with it.
+    requiredTimeout: duration.default(5_000),
+    // One sink operation (webhook POST) gives up after this.
+    writeTimeout: duration.default(10_000),
+    // First retry after a failed delivery; doubles up to maxRetryDelay
+    // (webhook sinks use their own maxRetryDelay).
+    retryDelay: duration.default(500),
+    maxRetryDelay: duration.default(30_000),
   }).prefault({}),
   admin: z.strictObject({
     host: nonEmpty.default('127.0.0.1'),
