@@ -53,7 +53,7 @@ export function publicJwkOf(key: KeyObject, kid: string, alg: AssertionAlg): JWK
   const kty = String(full.kty);
   const jwk: Record<string, unknown> = { kty };
   for (const name of PUBLIC_MEMBERS[kty] ?? []) jwk[name] = full[name];
-  return { ...full, kid, alg, use: 'sig' } as JWK;
+  return { ...jwk, kid, alg, use: 'sig' } as JWK;
 }
 
 /** RFC 7638 thumbprint of the public part, used as `kid` when a file names none. */
