@@ -5,35 +5,12 @@ import type { Logger } from './ops/logger.ts';
 import type { SessionLayer } from './session/middleware.ts';
 import type { OidcClient } from './auth/oidc.ts';
 import type { RedisConnection } from './session/redis.ts';
-import type { EffectiveIdentity, UserIdentity } from './identity/types.ts';
+import type { EffectiveIdentity } from './identity/types.ts';
+import type { AuditEventInput, AuditLog } from './audit/index.ts';
 
-/** The audit log as the request path uses it (implemented in src/audit). */
-export interface AuditRecorder {
-  record(input: AuditInput): Promise<void>;
-  health(): Promise<{ ok: boolean; backlog: number }>;
-  close(): Promise<void>;
-}
-
-export interface AuditInput {
-  type: string;
-  outcome: string;
-  requestId?: string;
-  sessionId?: string;
-  ip?: string;
-  userAgent?: string;
-  actor?: Pick<UserIdentity, 'sub' | 'user' | 'email'>;
-  subject?: Pick<UserIdentity, 'sub' | 'user' | 'email'>;
-  reason?: string;
-  mode?: string;
-  expiresAt?: number;
-  method?: string;
-  path?: string;
-  status?: number;
-  durationMs?: number;
-  upstream?: string;
-  reasons?: string[];
-  impersonationId?: string;
-}
+/** The audit log (src/audit): record, health, query, close. */
+export type AuditRecorder = AuditLog;
+export type AuditInput = AuditEventInput;
 
 /** Signs the identity assertion (implemented in src/headers/assertion.ts). */
 export interface AssertionSigning {

@@ -16,7 +16,7 @@ import { jwksHandler } from './headers/jwks.ts';
 import { createAuditLog } from './audit/index.ts';
 import { createForwarder } from './proxy/forward.ts';
 import { SocketRegistry } from './proxy/websockets.ts';
-import { normalisePath } from './proxy/path.ts';
+import { normalisePath, queryOf } from './proxy/path.ts';
 import { buildPipeline, runPipeline } from './pipeline.ts';
 import { createReservedApp, createReservedMatcher } from './reserved.ts';
 import { setScope, type RequestScope } from './scope.ts';
@@ -26,6 +26,18 @@ import { sendProblem } from './console/error-page.ts';
 import { createAdminServer } from './ops/admin.ts';
 import { clientIpOf } from './ops/client-ip.ts';
 import { createRequestLog } from './ops/request-log.ts';
+import { createSessionHasher } from './headers/assertion.ts';
+import { createMemoryState, createRedisState } from './session/shared-state.ts';
+import { createDirectory, loadDirectoryFile } from './identity/directory.ts';
+import { createPolicy } from './impersonation/policy.ts';
+import { createActiveIndex } from './impersonation/active-index.ts';
+import { createLifecycle } from './impersonation/lifecycle.ts';
+import { startSweeper } from './impersonation/sweeper.ts';
+import { createImpersonationResolver, createImpersonationGuard } from './impersonation/stages.ts';
+import { createImpersonationRoutes } from './impersonation/routes.ts';
+import { createImpersonationResponseHook } from './impersonation/response-hooks.ts';
+import { createCookieJarHook } from './proxy/cookie-jar.ts';
+import { createAuditRoutes } from './impersonation/auditor-routes.ts';
 
 export interface ActasOptions {
   logger?: Logger;
@@ -61,11 +73,32 @@ export async function createActas(config: Config, options: ActasOptions = {}): P
     ...(signer ? { signer } : {}),
   };
   const sockets = new SocketRegistry();
-  const forwarder = createForwarder(rt, [], sockets);
-  const stages = buildPipeline(rt, { forwarder });
+  const shared = redis ? createRedisState(redis, config.session.redis.prefix) : createMemoryState();
+  const directory = createDirectory(shared, config.directory.file ? loadDirectoryFile(config.directory.file) : []);
+  const policy = createPolicy(config);
+  const active = createActiveIndex(shared);
+  const lifecycle = createLifecycle({ rt, policy, directory, active, sockets, hashSession: createSessionHasher(config.session.secret) });
+  const sweeper = startSweeper(rt, active, shared, sockets);
+  const jarSecret = [config.session.secret].flat()[0]!;
+  const forwarder = createForwarder(rt, [createCookieJarHook(jarSecret), createImpersonationResponseHook(rt)], sockets);
+  const stages = buildPipeline(rt, {
+    forwarder,
+    resolveImpersonation: createImpersonationResolver(rt, policy, active, lifecycle),
+    guardImpersonation: createImpersonationGuard(rt),
+  });
   const reserved = createReservedApp(rt, {
     ...(signer ? { jwks: jwksHandler(signer) } : {}),
-    loginEvents: { onLogout: async (sessionId) => { sockets.closeSession(sessionId); } },
+    loginEvents: {
+      onLogin: (user) => directory.record(user),
+      onLogout: async (sessionId, req) => {
+        await lifecycle.end(req, req.session, 'logout', { regenerate: false });
+        sockets.closeSession(sessionId);
+      },
+    },
+    routers: [
+      createImpersonationRoutes({ rt, policy, directory, active, lifecycle, sockets }),
+      createAuditRoutes(rt, policy),
+    ],
   });
   const isReserved = createReservedMatcher(config.prefix);
   const requestLog = createRequestLog(rt);
@@ -91,7 +124,10 @@ export async function createActas(config: Config, options: ActasOptions = {}): P
     res.setHeader(config.identity.headers.requestId, scope.requestId);
     requestLog(req, res, scope);
     if (path === undefined) return badPath(req, res, scope);
-    if (isReserved(path)) return void reserved(req, res);
+    if (isReserved(path)) {
+      req.url = path + queryOf(req.url ?? '');   // the routes see the path that was matched
+      return void reserved(req, res);
+    }
     runPipeline(stages, { req, res, scope }).catch((err: unknown) => {
       logger.error({ requestId: scope.requestId, err: { message: (err as Error).message, stack: (err as Error).stack } }, 'pipeline failed');
       sendProblem(req, res, { status: 500, code: 'internal-error', title: 'Something went wrong', detail: 'actas could not complete this request. Quote the request id to your administrators.', requestId: scope.requestId });
@@ -151,6 +187,7 @@ export async function createActas(config: Config, options: ActasOptions = {}): P
       await closed;
       clearTimeout(timer);
       if (admin) await new Promise<void>((resolve) => admin.close(() => resolve()));
+      sweeper.stop();
       forwarder.close();
       rt.sessions.close();
       await audit.close();

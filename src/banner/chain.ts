@@ -50,6 +50,7 @@ export class TransformChain extends Duplex {
       head = this.#start();
       chunk = Buffer.concat(this.#peek);
       this.#peek = [];
+      this.#peekLen = 0;
     }
     if (head.write(chunk)) callback();
     else head.once('drain', () => callback());
@@ -60,10 +61,17 @@ export class TransformChain extends Duplex {
     if (this.#peek.length > 0) {
       head.write(Buffer.concat(this.#peek));
       this.#peek = [];
+      this.#peekLen = 0;
     }
     // Finished once the last stage has emitted everything.
     this.#finalCallback = callback;
     head.end();
+  }
+
+  /** Bytes waiting in this chain's buffers and in every stage's (a bound on what it holds). */
+  get bufferedBytes(): number {
+    const stages = [this.#head, ...this.#rest].filter((s) => s !== undefined);
+    return stages.reduce((n, s) => n + s.readableLength + s.writableLength, this.readableLength + this.writableLength + this.#peekLen);
   }
 
   override _read(): void {

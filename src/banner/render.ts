@@ -74,18 +74,20 @@ export interface RenderOptions {
 export function renderBanner(ctx: BannerContext, options: RenderOptions): string {
   const target = cleanText(ctx.target.user, 120);
   const hostStyle = options.styleAttr ? raw(' style="display:block!important;position:relative!important"') : '';
-  const markup = html`<${raw(BANNER_TAG)}${hostStyle}><template shadowrootmode="open"><style>${raw(BANNER_STYLE)}</style>`
-    + html`<section role="region" aria-label="${`Acting as ${target}`}">`
-    + html`<p>Acting as ${who(ctx.target)}</p><p>Operator ${who(ctx.actor)}</p>`
-    + html`<p class="mode">${ctx.mode === 'full' ? 'full access' : 'read-only'}</p>`
-    + html`<p>Reason: <bdi>${cleanText(ctx.reason, 200)}</bdi></p>`
-    + html`<p>Ends in <time datetime="${new Date(ctx.expiresAt).toISOString()}" data-expires="${Math.trunc(ctx.expiresAt)}" data-now="${Math.trunc(options.now)}">${formatRemaining(ctx.expiresAt - options.now)}</time></p>`
-    + html`<form method="post" action="${ctx.releaseUrl}" target="_self"><input type="hidden" name="csrf" value="${ctx.csrfToken}"><input type="hidden" name="rd" value="${safeReturnTo(ctx.returnTo)}">`
-    + html`<button type="submit">Stop acting as <bdi>${target}</bdi></button></form>`
-    + html`<a href="${ctx.consoleUrl}" target="_self">actas console</a></section></template>`
+  const markup = [
+    html`<${raw(BANNER_TAG)}${hostStyle}><template shadowrootmode="open"><style>${raw(BANNER_STYLE)}</style>`,
+    html`<section role="region" aria-label="${`Acting as ${target}`}">`,
+    html`<p>Acting as ${who(ctx.target)}</p><p>Operator ${who(ctx.actor)}</p>`,
+    html`<p class="mode">${ctx.mode === 'full' ? 'full access' : 'read-only'}</p>`,
+    html`<p>Reason: <bdi>${cleanText(ctx.reason, 200)}</bdi></p>`,
+    html`<p>Ends in <time datetime="${new Date(ctx.expiresAt).toISOString()}" data-expires="${Math.trunc(ctx.expiresAt)}" data-now="${Math.trunc(options.now)}">${formatRemaining(ctx.expiresAt - options.now)}</time></p>`,
+    html`<form method="post" action="${ctx.releaseUrl}" target="_self"><input type="hidden" name="csrf" value="${ctx.csrfToken}"><input type="hidden" name="rd" value="${safeReturnTo(ctx.returnTo)}">`,
+    html`<button type="submit">Stop acting as <bdi>${target}</bdi></button></form>`,
+    html`<a href="${ctx.consoleUrl}" target="_self">actas console</a></section></template>`,
     // Shown only by browsers without declarative shadow DOM (unslotted otherwise).
-    + html`<a href="${ctx.consoleUrl}">Acting as ${target}: stop in the actas console</a>`
-    + html`<script>${raw(BANNER_SCRIPT)}</script></${raw(BANNER_TAG)}>`;
+    html`<a href="${ctx.consoleUrl}">Acting as ${target}: stop in the actas console</a>`,
+    html`<script>${raw(BANNER_SCRIPT)}</script></${raw(BANNER_TAG)}>`,
+  ].join('');
   return asciiMarkup(markup);
 }
 

@@ -7,6 +7,7 @@ import { NEXT } from '../stage.ts';
 import type { Runtime } from '../runtime.ts';
 import type { UserIdentity } from '../identity/types.ts';
 import { sessionIdOf } from '../session/middleware.ts';
+import { filterRequestCookies, jarTag } from '../proxy/cookie-jar.ts';
 
 const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'proxy-authorization'];
 
@@ -42,6 +43,7 @@ export function createIdentityInjector(rt: Runtime) {
   const publicUrl = new URL(rt.config.publicUrl);
   const proto = publicUrl.protocol.slice(0, -1);
   const cookieName = rt.sessions.cookieName;
+  const jarSecret = [rt.config.session.secret].flat()[0]!;
   return async function injectIdentity(x: Exchange): Promise<StageResult> {
     const { req, scope } = x;
     const headers = req.headers;
@@ -50,7 +52,11 @@ export function createIdentityInjector(rt: Runtime) {
     for (const h of [...HOP_BY_HOP, ...named]) if (!(x.upgrade && (h === 'connection' || h === 'upgrade'))) delete headers[h];
     if (x.upgrade) headers.connection = 'Upgrade';
 
-    const cookie = removeCookie(headers.cookie, cookieName);
+    const identity = x.scope.identity;
+    let cookie = removeCookie(headers.cookie, cookieName);
+    if (scope.upstream?.cookieJar === 'per-identity') {
+      cookie = filterRequestCookies(cookie, identity?.actor ? jarTag(jarSecret, identity.user.sub) : undefined);
+    }
     if (cookie) headers.cookie = cookie;
     else delete headers.cookie;
 
@@ -59,7 +65,6 @@ export function createIdentityInjector(rt: Runtime) {
     headers['x-forwarded-proto'] = proto;
     headers['x-forwarded-host'] = headers.host ?? publicUrl.host;
 
-    const identity = scope.identity;
     if (!identity) return NEXT;
     setUserHeaders(headers, names, identity.user);
     if (identity.actor) {

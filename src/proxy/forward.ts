@@ -84,7 +84,7 @@ export function createForwarder(rt: Runtime, hooks: readonly ResponseHook[], soc
       exchanges.set(x.req, x);
       if (x.upgrade) {
         const sid = sessionIdOf(x.req);
-        if (sid) sockets.add(sid, x.upgrade.socket);
+        if (sid) sockets.add(sid, x.upgrade.socket, x.scope.identity?.impersonation?.id);
         x.res.detachSocket(x.upgrade.socket as Socket);
         proxy.handler.upgrade(x.req, x.upgrade.socket as Socket, x.upgrade.head);
       } else {

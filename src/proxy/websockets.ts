@@ -1,40 +1,51 @@
-// Open websocket connections by session, so that ending a session (logout,
-// release, revocation, expiry) closes the sockets it opened.
+// Open websocket connections by session (and by impersonation), so that
+// ending a session or an impersonation closes the sockets opened under it.
 import type { Duplex } from 'node:stream';
 
 export class SocketRegistry {
   readonly #bySession = new Map<string, Set<Duplex>>();
+  readonly #byTag = new Map<string, Set<Duplex>>();
 
-  add(sessionId: string, socket: Duplex): void {
-    let set = this.#bySession.get(sessionId);
-    if (!set) this.#bySession.set(sessionId, (set = new Set()));
-    set.add(socket);
-    socket.once('close', () => {
-      set.delete(socket);
-      if (set.size === 0 && this.#bySession.get(sessionId) === set) this.#bySession.delete(sessionId);
-    });
+  /** `tag` is the impersonation id when the socket was opened while acting as someone. */
+  add(sessionId: string, socket: Duplex, tag?: string): void {
+    const sets: Array<[Map<string, Set<Duplex>>, string]> = [[this.#bySession, sessionId]];
+    if (tag) sets.push([this.#byTag, tag]);
+    for (const [map, key] of sets) {
+      let set = map.get(key);
+      if (!set) map.set(key, (set = new Set()));
+      set.add(socket);
+      const s = set;
+      socket.once('close', () => {
+        s.delete(socket);
+        if (s.size === 0 && map.get(key) === s) map.delete(key);
+      });
+    }
   }
 
   /** Closes every socket of the session; returns how many were open. */
   closeSession(sessionId: string): number {
-    const set = this.#bySession.get(sessionId);
-    if (!set) return 0;
-    this.#bySession.delete(sessionId);
-    for (const socket of set) socket.destroy();
-    return set.size;
+    return close(this.#bySession, sessionId);
   }
 
-  sessionIds(): string[] {
-    return [...this.#bySession.keys()];
+  /** Closes every socket opened under one impersonation. */
+  closeTagged(tag: string): number {
+    return close(this.#byTag, tag);
   }
 
-  get size(): number {
-    let n = 0;
-    for (const set of this.#bySession.values()) n += set.size;
-    return n;
+  /** Impersonation ids with open sockets here. */
+  tags(): string[] {
+    return [...this.#byTag.keys()];
   }
 
   closeAll(): void {
     for (const id of [...this.#bySession.keys()]) this.closeSession(id);
   }
+}
+
+function close(map: Map<string, Set<Duplex>>, key: string): number {
+  const set = map.get(key);
+  if (!set) return 0;
+  map.delete(key);
+  for (const socket of set) socket.destroy();
+  return set.size;
 }

@@ -53,7 +53,7 @@ export class TestClient {
       headers['content-length'] = String(Buffer.byteLength(body));
     }
     return new Promise((resolve, reject) => {
-      const req = httpRequest(url, { method: options.method ?? (body ? 'POST' : 'GET'), headers, agent: false }, (res) => {
+      const req = httpRequest(url, { method: options.method ?? (body !== undefined ? 'POST' : 'GET'), headers, agent: false }, (res) => {
         let data = '';
         res.setEncoding('utf8');
         res.on('data', (c: string) => { data += c; });

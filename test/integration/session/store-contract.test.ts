@@ -77,9 +77,9 @@ for (const kind of ['memory', 'redis'] as const) {
     test('stored data is a copy: changing what get returned changes nothing stored', async () => {
       await ready;
       await call((cb) => store.set('sid-4', sample(), cb));
-      const a = await call<SessionData>((cb) => store.get('sid-4', cb));
+      const a = (await call<SessionData | null>((cb) => store.get('sid-4', cb)))!;
       a.user!.groups.push('admins');
-      const b = await call<SessionData>((cb) => store.get('sid-4', cb));
+      const b = (await call<SessionData | null>((cb) => store.get('sid-4', cb)))!;
       assert.deepEqual(b.user!.groups, ['staff']);
     });
   });
