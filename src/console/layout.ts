@@ -26,6 +26,14 @@ table{width:100%;border-collapse:collapse}th,td{text-align:left;padding:.4rem .5
 .row{display:flex;gap:.75rem;flex-wrap:wrap;align-items:end}.row>*{flex:1 1 12rem}
 .inline{display:inline}
 @media (max-width:40rem){main{padding:.75rem}th,td{padding:.3rem}.hide-narrow{display:none}}
+.facts{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem;margin:0 0 .75rem}.facts dt{font-weight:600}.facts dd{margin:0;overflow-wrap:anywhere}
+.results{list-style:none;padding:0;margin:0}.result{border-top:1px solid var(--line);padding:.75rem 0}.result p{margin:.15rem 0}.start{margin-top:.5rem}
+.row>.wide{flex:3 1 16rem}.row>.shrink{flex:0 0 auto}
+.acting{background:#9b0d1f;color:#fff;border:0;border-bottom:3px solid #ffd23f}.acting a{color:#fff}.acting .muted{color:#fff}
+.acting button{background:#fff;color:#9b0d1f;border-color:#fff;font-weight:700}.acting button:hover{background:#ffe3e7}
+.notice p{margin:0}.error-notice{border-left:4px solid var(--warn)}.ok-notice{border-left:4px solid var(--ok)}
+.scroll{overflow-x:auto}caption{text-align:left;padding:0 0 .5rem}td.reason{overflow-wrap:anywhere;min-width:8rem}td.actions form{margin-left:.5rem}
+header.top nav a{margin-left:1rem}td.actions{white-space:nowrap}
 `;
 
 const CSS_HASH = `'sha256-${createHash('sha256').update(PAGE_CSS).digest('base64')}'`;

@@ -30,8 +30,8 @@ export function renderConsole(v: ConsoleView): RenderedPage {
 <h1>Console</h1>
 ${v.notices.map(notice)}
 ${renderMyImpersonation(v)}
-${v.actAs ? renderActAs(v, v.actAs) : ''}
 ${renderMe(v)}
+${v.actAs ? renderActAs(v, v.actAs) : ''}
 ${v.auditor ? renderAuditor(v, v.auditor) : ''}
 </main>`;
   return {

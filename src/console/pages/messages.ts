@@ -32,6 +32,8 @@ export const MESSAGES: Readonly<Record<string, string>> = {
   expired: 'The impersonation reached its time limit and has ended.',
   revoked: 'An auditor revoked the impersonation.',
   'not-auditor': 'Only auditors may revoke other operators\u2019 impersonations.',
+  'lost-right': 'You no longer have the right to act as this user.',
+  'not-active': 'That impersonation is no longer active (it ended or was already revoked).',
   'not-found': 'That impersonation is no longer active.',
   'unknown-impersonation': 'That impersonation is no longer active.',
 };

@@ -43,7 +43,7 @@ export interface ConsoleView {
   user: UserIdentity;
   impersonation?: ImpersonationState;
   /** Set when the session still holds an impersonation that no longer applies. */
-  ended?: 'expired' | 'revoked';
+  ended?: 'expired' | 'revoked' | 'lost-right';
   notices: Notice[];
   /** Absent for users who may impersonate nobody. */
   actAs?: ActAsView;
