@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { resolveConfig } from '../config/load.ts';
 import type { ConfigInput } from '../config/schema.ts';
 import { createLogger } from '../ops/logger.ts';
@@ -52,6 +53,13 @@ export function demoConfig(urls: { publicUrl: string; issuer: string; app: strin
     session: { secret: secrets.session, store: 'memory' },
     upstreams: [{ name: 'wiki', url: urls.app, match: { pathPrefix: '/' }, websocket: true, cookieJar: 'per-identity' }],
     access: { allow: { groups: ['staff', 'admins'] }, public: ['/static/'] },
+    impersonation: {
+      requireReason: { minLength: 8 },
+      denyPaths: ['/account/password'],
+      rules: [{ name: 'support-acts-as-staff', actors: { groups: ['admins'] }, targets: { groups: ['staff'] }, except: { groups: ['admins'] }, maxDuration: '30m', mode: 'read-only' }],
+      auditors: { groups: ['admins'] },
+    },
+    directory: { file: fileURLToPath(new URL('../../config/users.yaml', import.meta.url)) },
     audit: { sinks: [{ type: 'file', path: join(auditDir, 'actas.jsonl') }], spoolDir: join(auditDir, 'spool') },
   };
 }
