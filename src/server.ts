@@ -13,7 +13,7 @@ import { createSessionLayer } from './session/middleware.ts';
 import { createOidcClient } from './auth/oidc.ts';
 import { createAssertionSigner } from './headers/assertion.ts';
 import { jwksHandler } from './headers/jwks.ts';
-import { createAuditLog } from './audit/index.ts';
+import { createAuditLog, type AuditQuery } from './audit/index.ts';
 import { createForwarder } from './proxy/forward.ts';
 import { SocketRegistry } from './proxy/websockets.ts';
 import { normalisePath, queryOf } from './proxy/path.ts';
@@ -38,6 +38,7 @@ import { createImpersonationRoutes } from './impersonation/routes.ts';
 import { createImpersonationResponseHook } from './impersonation/response-hooks.ts';
 import { createCookieJarHook } from './proxy/cookie-jar.ts';
 import { createAuditRoutes } from './impersonation/auditor-routes.ts';
+import { createConsoleRouter } from './console/routes.ts';
 
 export interface ActasOptions {
   logger?: Logger;
@@ -98,6 +99,7 @@ export async function createActas(config: Config, options: ActasOptions = {}): P
     routers: [
       createImpersonationRoutes({ rt, policy, directory, active, lifecycle, sockets }),
       createAuditRoutes(rt, policy),
+      createConsoleRouter({ rt, policy, directory, active, auditQuery: async (filter) => (await audit.query(filter as AuditQuery)) as unknown as Array<Record<string, unknown>> }),
     ],
   });
   const isReserved = createReservedMatcher(config.prefix);

@@ -62,7 +62,7 @@ export function planBannerInjection(
   }
   checkBannerContext(ctx);
   const policies: string[] = [];
-  const rewrite = (policy: string): string => rewritePolicyList(policy, BANNER_HASHES);
+  const rewrite = (policy: string): string => policy;
   const out = rewriteResponseHeaders(headers, (value) => {
     policies.push(value);
     return rewrite(value);

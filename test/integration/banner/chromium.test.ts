@@ -98,10 +98,9 @@ before(async () => {
     }
     const variant = VARIANTS[url.pathname.replace('/csp/', '')];
     if (!variant) { res.writeHead(404, { 'content-type': 'text/plain' }).end(); return; }
-    const headers: http.OutgoingHttpHeaders = { 'content-type': 'text/html; charset=utf-8' };
-    if (variant.csp) headers['content-security-policy'] = variant.csp;
-    if (variant.reportOnly) headers['content-security-policy-report-only'] = variant.reportOnly;
-    res.writeHead(200, headers).end(page(variant));
+    if (variant.csp) res.setHeader('content-security-policy', variant.csp); // an array: one header line each
+    if (variant.reportOnly) res.setHeader('content-security-policy-report-only', variant.reportOnly);
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(page(variant));
   });
   fwd = await startForwarder(upstream.url, {
     reserved: release,
@@ -125,13 +124,11 @@ interface Watched { page: Page; context: BrowserContext; violations: unknown[]; 
 /** A fresh page that records CSP violations (events and console) and dialogs. */
 async function open(options: { javaScriptEnabled?: boolean } = {}): Promise<Watched> {
   const context = await browser!.newContext({ viewport: { width: 1000, height: 600 }, ...options });
-  await context.addInitScript(() => {
-    const w = window as unknown as { __csp: unknown[] };
-    w.__csp = [];
+  await context.addInitScript(`
+    window.__csp = [];
     document.addEventListener('securitypolicyviolation', (e) => {
-      w.__csp.push({ directive: e.effectiveDirective, blocked: e.blockedURI, sample: e.sample, disposition: e.disposition });
-    });
-  });
+      window.__csp.push({ directive: e.effectiveDirective, blocked: e.blockedURI, sample: e.sample, disposition: e.disposition });
+    });`);
   const page = await context.newPage();
   const watched: Watched = { page, context, violations: [], cspConsole: [], dialogs: [] };
   page.on('console', (m) => { if (/Content Security Policy|Trusted Type/i.test(m.text())) watched.cspConsole.push(m.text()); });
@@ -139,16 +136,25 @@ async function open(options: { javaScriptEnabled?: boolean } = {}): Promise<Watc
   return watched;
 }
 
-const shadow = <T>(p: Page, fn: (root: ShadowRoot) => T): Promise<T> =>
-  p.evaluate(`(${fn.toString()})(document.querySelector('actas-banner').shadowRoot)`) as Promise<T>;
+// Browser-side code is passed as text: the project's type library has no DOM.
+const inPage = <T>(p: Page, expression: string): Promise<T> => p.evaluate(expression) as Promise<T>;
+/** Polls `expression` until it is true (page.waitForFunction would eval inside the page, which a CSP may forbid). */
+async function waitInPage(p: Page, expression: string, what: string): Promise<void> {
+  for (let i = 0; i < 50; i++) {
+    if (await inPage<boolean>(p, expression)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.fail(`timed out waiting for ${what}`);
+}
+/** Evaluates `expression` with `root` bound to the banner's shadow root. */
+const shadow = <T>(p: Page, expression: string): Promise<T> =>
+  inPage<T>(p, `(() => { const root = document.querySelector('actas-banner').shadowRoot; return ${expression}; })()`);
 
 /** The banner's countdown changes within a few seconds (it ticks once a second). */
 async function assertTicks(p: Page): Promise<void> {
   const first = await p.locator('actas-banner time').textContent();
   assert.match(first ?? '', /^\d+:\d\d$/);
-  await p.waitForFunction(
-    (t0) => document.querySelector('actas-banner')?.shadowRoot?.querySelector('time')?.textContent !== t0,
-    first, { timeout: 5_000, polling: 100 });
+  await waitInPage(p, `document.querySelector('actas-banner').shadowRoot.querySelector('time').textContent !== ${JSON.stringify(first)}`, 'the countdown to tick');
 }
 
 for (const [name, variant] of Object.entries(VARIANTS)) {
@@ -163,15 +169,13 @@ for (const [name, variant] of Object.entries(VARIANTS)) {
     assert.match(await section.innerText(), /Acting as\s+Alice Example\s+\(alice\)/);
     assert.equal(await p.title(), '[as alice] CSP test');
     await assertTicks(p); // the inline script is allowed
-    assert.equal(await shadow(p, (r) => getComputedStyle(r.querySelector('section')!).backgroundColor), 'rgb(155, 13, 31)', 'inline style allowed');
+    assert.equal(await shadow(p, "getComputedStyle(root.querySelector('section')).backgroundColor"), 'rgb(155, 13, 31)', 'inline style allowed');
     if (variant.inline !== 'none') {
-      assert.equal(await p.evaluate(() => (window as unknown as { pageScript?: string }).pageScript), 'ran', "page's inline script ran");
-      assert.equal(await p.evaluate(() => getComputedStyle(document.getElementById('own')!).color), 'rgb(0, 128, 0)', "page's inline style applied");
+      assert.equal(await inPage(p, 'window.pageScript'), 'ran', "page's inline script ran");
+      assert.equal(await inPage(p, "getComputedStyle(document.getElementById('own')).color"), 'rgb(0, 128, 0)', "page's inline style applied");
     }
-    if (variant.dynamic) {
-      await p.waitForFunction(() => (window as unknown as { dynamicLoaded?: boolean }).dynamicLoaded === true, null, { timeout: 5_000 });
-    }
-    assert.deepEqual(await p.evaluate(() => (window as unknown as { __csp: unknown[] }).__csp), []);
+    if (variant.dynamic) await waitInPage(p, 'window.dynamicLoaded === true', 'the dynamically loaded script');
+    assert.deepEqual(await inPage(p, 'window.__csp'), []);
     assert.deepEqual(w.cspConsole, []);
     assert.deepEqual(w.dialogs, []);
     if (name === 'nonce') {
@@ -189,11 +193,11 @@ test('hostile page CSS cannot hide or restyle the banner, and the banner pushes 
   const host = await p.locator('actas-banner').boundingBox();
   assert.ok(host && host.height >= 30 && host.width >= 900 && host.y === 0, `banner box ${JSON.stringify(host)}`);
   assert.ok(await p.locator('actas-banner section').isVisible());
-  const look = await shadow(p, (r) => {
-    const s = getComputedStyle(r.querySelector('section')!);
-    const b = getComputedStyle(r.querySelector('button')!);
+  const look = await shadow(p, `(() => {
+    const s = getComputedStyle(root.querySelector('section'));
+    const b = getComputedStyle(root.querySelector('button'));
     return { bg: s.backgroundColor, color: s.color, size: s.fontSize, button: b.backgroundColor };
-  });
+  })()`);
   assert.deepEqual(look, { bg: 'rgb(155, 13, 31)', color: 'rgb(255, 255, 255)', size: '14px', button: 'rgb(255, 255, 255)' });
   const header = await p.locator('#top').boundingBox();
   assert.ok(header && header.y >= host.y + host.height - 1, `header at ${header?.y}, banner ends at ${host.y + host.height}`);
@@ -205,8 +209,8 @@ test('a hostile display name renders as text and opens no dialog', { skip }, asy
   const { page: p } = w;
   await p.goto(`${fwd.url}/csp/unsafe-inline?evil=1`);
   assert.ok((await p.locator('actas-banner section').innerText()).includes(EVIL));
-  assert.equal(await shadow(p, (r) => r.querySelectorAll('img').length), 0);
-  assert.equal(await p.evaluate(() => document.querySelectorAll('img').length), 0);
+  assert.equal(await shadow(p, "root.querySelectorAll('img').length"), 0);
+  assert.equal(await inPage(p, "document.querySelectorAll('img').length"), 0);
   await p.waitForTimeout(300); // give a broken image's onerror the chance to fire, if it existed
   assert.deepEqual(w.dialogs, []);
 });
@@ -217,10 +221,10 @@ test('the Stop button is reachable by keyboard', { skip }, async (t) => {
   const { page: p } = w;
   await p.goto(`${fwd.url}/csp/nonce`);
   await p.keyboard.press('Tab');
-  const focused = await p.evaluate(() => {
-    const host = document.activeElement;
-    return `${host?.tagName}>${host?.shadowRoot?.activeElement?.tagName}:${host?.shadowRoot?.activeElement?.textContent}`;
-  });
+  const focused = await inPage(p, `(() => {
+    const host = document.activeElement, inner = host.shadowRoot && host.shadowRoot.activeElement;
+    return host.tagName + '>' + (inner && inner.tagName) + ':' + (inner && inner.textContent);
+  })()`);
   assert.equal(focused, 'ACTAS-BANNER>BUTTON:Stop acting as alice');
 });
 
