@@ -1,8 +1,7 @@
-// Content-Security-Policy adjustment for the banner: allow exactly actas's own
-// inline <style> and <script> by hash, in the directive that governs each, and
-// never weaken a policy ('unsafe-inline' and hosts are never added) nor break
-// the page's own inline content (a directive that relies on bare 'unsafe-inline'
-// is left alone: a hash would switch that keyword off, and the banner passes anyway).
+// CSP adjustment for the banner: allow exactly actas's own inline <style> and
+// <script> by hash in the directive that governs each; never add 'unsafe-inline'
+// or a host, and leave alone a directive that relies on bare 'unsafe-inline'
+// (a hash would switch it off for the page; the banner passes there anyway).
 
 /** The hash sources of actas's inline content, e.g. `'sha256-…'` (quotes included). */
 export interface InlineHashes {

@@ -25,11 +25,12 @@ export function bannerEligibility(
   headers: IncomingHttpHeaders,
   requestHeaders?: IncomingHttpHeaders,
 ): Eligibility {
+  // Type first, so the other reasons (counted in metrics) are about HTML responses only.
+  const [essence = '', ...params] = one(headers['content-type']).split(';');
+  if (essence.trim().toLowerCase() !== 'text/html') return { ok: false, reason: 'not-html' };
   if (method.toUpperCase() === 'HEAD') return { ok: false, reason: 'head' };
   if (status < 200 || status === 204 || status === 205 || status === 304) return { ok: false, reason: 'no-body' };
   if (status === 206) return { ok: false, reason: 'partial' };
-  const [essence = '', ...params] = one(headers['content-type']).split(';');
-  if (essence.trim().toLowerCase() !== 'text/html') return { ok: false, reason: 'not-html' };
   const charset = params.map((p) => /^\s*charset\s*=\s*"?([^";\s]*)/i.exec(p)?.[1]).find((c) => c !== undefined);
   if (charset?.toLowerCase().startsWith('utf-16')) return { ok: false, reason: 'unsupported-charset' };
   if (/^\s*attachment\s*(;|$)/i.test(one(headers['content-disposition']))) return { ok: false, reason: 'attachment' };

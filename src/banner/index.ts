@@ -18,6 +18,7 @@ export type { BannerContext, BannerPerson } from './context.ts';
 export type { BannerStats } from './injector.ts';
 export type { ScanOutcome } from './scanner.ts';
 export { IMPERSONATING_HEADER, impersonatingHeaderValue } from './impersonating-header.ts';
+export { acceptEncodingForBanner } from './accept-encoding.ts';
 export { BANNER_HASHES, BANNER_TAG } from './render.ts';
 
 /** Give up looking for the insertion point (and pass the page through) past this many bytes. */
@@ -62,7 +63,7 @@ export function planBannerInjection(
   }
   checkBannerContext(ctx);
   const policies: string[] = [];
-  const rewrite = (policy: string): string => policy;
+  const rewrite = (policy: string): string => rewritePolicyList(policy, BANNER_HASHES);
   const out = rewriteResponseHeaders(headers, (value) => {
     policies.push(value);
     return rewrite(value);

@@ -49,7 +49,10 @@ export class BannerInjector extends Transform {
   }
 
   #pushAll(parts: Buffer[]): void {
-    for (const part of parts) this.#push(part);
+    // One push per input chunk: downstream an encoder flushes on every write,
+    // and many small writes cost far more than copying a prologue chunk once.
+    if (parts.length === 1) this.#push(parts[0]!);
+    else if (parts.length > 1) this.#push(Buffer.concat(parts));
     const s = this.#scanner;
     this.stats.maxHeldBytes = s.maxHeldBytes;
     this.stats.scannedBytes = s.scannedBytes;

@@ -1,10 +1,7 @@
-// An incremental tokenizer for the start of an HTML document that finds where
-// the banner goes: right after `<body …>`, or before the first thing that
-// would open the body implicitly (text, a non-head element, `</body>`, …), the
-// way the HTML parser decides. Bytes flow out as soon as they are known to lie
-// before that point; at most one small undecided token (a tag name, `<!-`, a
-// `<meta>` being checked for CSP) is held back. Once it has decided, the
-// caller passes the rest of the stream through untouched.
+// Finds where the banner goes in a stream of HTML: right after `<body …>`, or
+// where the parser would open the body implicitly (text, a non-head element,
+// `</body>`…). Bytes flow out as soon as they are known to come before that
+// point; only one small undecided token (a tag name, `<!-`, a `<meta>`) is held.
 
 /** How a document ended up. `pending` until the scanner has decided. */
 export type ScanOutcome =

@@ -4,7 +4,6 @@
 // usage or read error.
 import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
-import type { FileHandle } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { createClient } from 'redis';
 import { loadConfigFile } from '../config/load.ts';
@@ -12,7 +11,7 @@ import { ActasError } from '../errors.ts';
 import { ChainVerifier } from '../audit/chain.ts';
 import { GENESIS } from '../audit/canonical.ts';
 import { parseEventLine } from '../audit/validate.ts';
-import { chainLinesFromEnd } from '../audit/files.ts';
+import { linesFromEnd, listRotated } from '../audit/files.ts';
 import { formatEvent } from '../audit/format.ts';
 import { MAX_SCAN, matches, normaliseQuery, type NormalisedQuery } from '../audit/query.ts';
 import type { AuditEvent, AuditType } from '../audit/types.ts';
@@ -50,10 +49,17 @@ const HEX64 = /^[0-9a-f]{64}$/;
 export async function runAuditCommand(argv: string[], io: AuditCommandIO = {}): Promise<number> {
   const stdout = io.stdout ?? process.stdout;
   const stderr = io.stderr ?? process.stderr;
+  // `actas audit tail | head`: a reader that goes away ends the command quietly.
+  const gone = new AbortController();
+  const onError = (err: NodeJS.ErrnoException): void => {
+    if (err.code === 'EPIPE') gone.abort();
+  };
+  stdout.on?.('error', onError);
   const out: Out = {
-    line: (text) => void stdout.write(`${text}\n`),
+    line: (text) => void (gone.signal.aborted || stdout.write(`${text}\n`)),
     error: (text) => void stderr.write(`${text}\n`),
   };
+  const signal = io.signal ? AbortSignal.any([io.signal, gone.signal]) : undefined;
   const args = argv[0] === 'audit' ? argv.slice(1) : argv;
   const [command, ...rest] = args;
   try {
@@ -61,7 +67,7 @@ export async function runAuditCommand(argv: string[], io: AuditCommandIO = {}): 
       case 'verify':
         return await verifyCommand(rest, out);
       case 'tail':
-        return await tailCommand(rest, out, io);
+        return await tailCommand(rest, out, { ...io, ...(signal && { signal }) }, gone.signal);
       case undefined: case '-h': case '--help': case 'help':
         stdout.write(USAGE);
         return command === undefined ? 2 : 0;
@@ -77,6 +83,8 @@ export async function runAuditCommand(argv: string[], io: AuditCommandIO = {}): 
     }
     out.error(`actas audit: ${err instanceof ActasError ? err.message : describe(err)}`);
     return 2;
+  } finally {
+    stdout.off?.('error', onError);
   }
 }
 
@@ -199,7 +207,7 @@ function sourceOf(values: { file?: string | undefined; redis?: string | undefine
   throw new UsageError('tail: unsupported sink');
 }
 
-async function tailCommand(argv: string[], out: Out, io: AuditCommandIO): Promise<number> {
+async function tailCommand(argv: string[], out: Out, io: AuditCommandIO, gone: AbortSignal): Promise<number> {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -227,7 +235,7 @@ async function tailCommand(argv: string[], out: Out, io: AuditCommandIO): Promis
     throw new UsageError((err as Error).message);
   }
   const source = sourceOf(values, io.env ?? process.env);
-  const stop = stopSignal(io.signal);
+  const stop = stopSignal(io.signal, gone);
   try {
     const print = (event: AuditEvent): void => out.line(formatEvent(event));
     if (source.kind === 'file') return await tailFile(source.path, query, values.follow, print, out, stop.signal, io.pollInterval ?? 500);
@@ -237,9 +245,10 @@ async function tailCommand(argv: string[], out: Out, io: AuditCommandIO): Promis
   }
 }
 
-function stopSignal(given: AbortSignal | undefined): { signal: AbortSignal; dispose(): void } {
+function stopSignal(given: AbortSignal | undefined, gone: AbortSignal): { signal: AbortSignal; dispose(): void } {
   if (given) return { signal: given, dispose: () => undefined };
   const controller = new AbortController();
+  gone.addEventListener('abort', () => controller.abort(), { once: true });
   const onSignal = (): void => controller.abort();
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
@@ -264,18 +273,25 @@ const sleep = (ms: number, signal: AbortSignal): Promise<void> => new Promise((r
 });
 
 async function tailFile(path: string, query: NormalisedQuery, follow: boolean, print: (e: AuditEvent) => void, out: Out, signal: AbortSignal, pollInterval: number): Promise<number> {
-  // Note where the current file ends first, so following starts exactly after what is shown.
-  let fh: FileHandle | undefined;
-  let position = 0;
-  if (follow) {
-    fh = await open(path, 'r').catch(() => undefined);
-    position = fh ? (await fh.stat()).size : 0;
-  }
+  // A snapshot first: the current file up to its present end and the rotated
+  // files present now are shown; following starts exactly after them.
+  let fh = await open(path, 'r').catch(() => undefined);
+  let position = fh ? (await fh.stat()).size : 0;
+  const followedIno = fh ? (await fh.stat()).ino : undefined;
+  const rotatedAtStart = await listRotated(path);
   try {
     const recent: AuditEvent[] = [];
     let scanned = 0;
     let foreign = 0;
-    for await (const line of chainLinesFromEnd(path)) {
+    const snapshot = async function* (): AsyncGenerator<string> {
+      if (fh) yield* linesFromEnd(fh, position);
+      for (const file of [...rotatedAtStart].reverse()) {
+        // Rotated just after it was opened: it is the followed file, already read.
+        if (followedIno !== undefined && (await stat(file).catch(() => undefined))?.ino === followedIno) continue;
+        yield* linesFromEnd(file);
+      }
+    };
+    for await (const line of snapshot()) {
       if (++scanned > MAX_SCAN) break;
       const event = parseEventLine(line);
       if (!event) {
@@ -288,6 +304,7 @@ async function tailFile(path: string, query: NormalisedQuery, follow: boolean, p
     for (const event of recent.reverse()) print(event);
     if (foreign) out.error(`actas audit: skipped ${foreign} line(s) that are not audit events (run verify)`);
     if (!follow) return 0;
+    const known = new Set(rotatedAtStart);
     let carry = '';
     while (!signal.aborted) {
       if (fh) {
@@ -305,7 +322,9 @@ async function tailFile(path: string, query: NormalisedQuery, follow: boolean, p
           continue; // read on before looking for a rotation
         }
       }
-      // Rotated (renamed away) or created since: switch once the old file is read out.
+      // Rotated (renamed away) or created since: switch once the old file is
+      // read out, reading first any file that was created and rotated away
+      // between two looks.
       const current = await stat(path).catch(() => undefined);
       const mine = fh ? await fh.stat() : undefined;
       if (current && (!mine || current.ino !== mine.ino || current.dev !== mine.dev)) {
@@ -313,6 +332,17 @@ async function tailFile(path: string, query: NormalisedQuery, follow: boolean, p
         fh = await open(path, 'r').catch(() => undefined);
         position = 0;
         carry = '';
+        const skip = new Set([mine?.ino, fh ? (await fh.stat()).ino : undefined]);
+        for (const file of await listRotated(path)) {
+          if (known.has(file)) continue;
+          known.add(file);
+          const info = await stat(file).catch(() => undefined);
+          if (!info || skip.has(info.ino)) continue;
+          for await (const line of fileLines(file)) {
+            const event = parseEventLine(line);
+            if (event && matches(event, query)) print(event);
+          }
+        }
         continue;
       }
       await sleep(pollInterval, signal);

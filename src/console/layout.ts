@@ -34,6 +34,7 @@ table{width:100%;border-collapse:collapse}th,td{text-align:left;padding:.4rem .5
 .notice p{margin:0}.error-notice{border-left:4px solid var(--warn)}.ok-notice{border-left:4px solid var(--ok)}
 .scroll{overflow-x:auto}caption{text-align:left;padding:0 0 .5rem}td.reason{overflow-wrap:anywhere;min-width:8rem}td.actions form{margin-left:.5rem}
 header.top nav a{margin-left:1rem}td.actions{white-space:nowrap}
+p.actions a,.row>.shrink a{margin-left:.75rem}
 `;
 
 const CSS_HASH = `'sha256-${createHash('sha256').update(PAGE_CSS).digest('base64')}'`;

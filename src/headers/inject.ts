@@ -8,6 +8,7 @@ import type { Runtime } from '../runtime.ts';
 import type { UserIdentity } from '../identity/types.ts';
 import { sessionIdOf } from '../session/middleware.ts';
 import { filterRequestCookies, jarTag } from '../proxy/cookie-jar.ts';
+import { acceptEncodingForBanner } from '../banner/index.ts';
 
 const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'proxy-authorization'];
 
@@ -68,6 +69,11 @@ export function createIdentityInjector(rt: Runtime) {
     if (!identity) return NEXT;
     setUserHeaders(headers, names, identity.user);
     if (identity.actor) {
+      // The banner can only be added to encodings it can re-encode, and a page the
+      // browser cached before the impersonation must not come back as a bannerless 304.
+      headers['accept-encoding'] = acceptEncodingForBanner(headers['accept-encoding']);
+      delete headers['if-none-match'];
+      delete headers['if-modified-since'];
       headers[names.impersonator.toLowerCase()] = headerValue(identity.actor.user);
       if (identity.actor.email) headers[names.impersonatorEmail.toLowerCase()] = headerValue(identity.actor.email);
     } else if (rt.config.identity.forwardAccessToken && scope.session?.tokens?.accessToken) {

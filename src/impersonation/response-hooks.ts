@@ -7,7 +7,9 @@ import { IMPERSONATING_HEADER, impersonatingHeaderValue, planBannerInjection } f
 import { csrfToken } from '../auth/csrf.ts';
 
 export function createImpersonationResponseHook(rt: Runtime): ResponseHook {
-  const prefix = rt.config.prefix;
+  // Absolute, so a page's <base href> cannot send the Stop button elsewhere.
+  const releaseUrl = new URL(`${rt.config.prefix}release`, rt.publicOrigin).href;
+  const consoleUrl = new URL(rt.config.prefix, rt.publicOrigin).href;
   return (x, _upstream, plan) => {
     const identity = x.scope.identity;
     const state = identity?.impersonation;
@@ -18,7 +20,7 @@ export function createImpersonationResponseHook(rt: Runtime): ResponseHook {
       target: { user: identity.user.user, name: identity.user.name, email: identity.user.email },
       actor: { user: identity.actor.user, name: identity.actor.name, email: identity.actor.email },
       reason: state.reason, mode: state.mode, expiresAt: state.expiresAt,
-      csrfToken: csrfToken(x.scope.session), releaseUrl: `${prefix}release`, consoleUrl: prefix,
+      csrfToken: csrfToken(x.scope.session), releaseUrl, consoleUrl,
       returnTo: x.req.url ?? '/',
     }, { requestHeaders: x.req.headers });
     if (!injection) return;

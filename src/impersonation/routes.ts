@@ -61,12 +61,13 @@ export function createImpersonationRoutes(deps: ImpersonationRouteDeps): Router 
     if (!needUser(req, res)) return;
     const target = String(req.body?.target ?? '');
     const problem = formProblem(req);
-    if (problem) return backToConsole(res, { error: problem, target });
+    const rd = safeReturnTo(req.body?.rd, '/');
+    if (problem) return backToConsole(res, { error: problem, target, rd });
     const result = await lifecycle.start(req, req.session, {
       targetSub: target, reason: String(req.body?.reason ?? ''), durationMinutes: Number(req.body?.duration ?? 15),
     });
-    if (!result.ok) return backToConsole(res, { error: result.code, target });
-    res.redirect(303, safeReturnTo(req.body?.rd, '/'));
+    if (!result.ok) return backToConsole(res, { error: result.code, target, rd });
+    res.redirect(303, rd);
   });
 
   router.post('/release', async (req, res) => {

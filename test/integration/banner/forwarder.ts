@@ -5,7 +5,9 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pipeline } from 'node:stream';
-import { planBannerInjection, IMPERSONATING_HEADER, impersonatingHeaderValue, type BannerContext, type BannerPlan } from '../../../src/banner/index.ts';
+import {
+  acceptEncodingForBanner, planBannerInjection, IMPERSONATING_HEADER, impersonatingHeaderValue, type BannerContext, type BannerPlan,
+} from '../../../src/banner/index.ts';
 
 export interface Forwarder {
   url: string;
@@ -43,7 +45,8 @@ export async function startForwarder(upstream: string, options: ForwarderOptions
   const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
   const server = http.createServer((req, res) => {
     if (options.reserved?.(req, res)) return;
-    const headers = { ...req.headers, host: target.host };
+    // Only codings the banner can see through may come back (no zstd page without a banner).
+    const headers = { ...req.headers, host: target.host, 'accept-encoding': acceptEncodingForBanner(req.headers['accept-encoding']) };
     const up = http.request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers, agent }, (upRes) => {
       const status = upRes.statusCode ?? 502;
       const ctx = (options.context ?? testContext)(req);

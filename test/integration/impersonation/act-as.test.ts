@@ -56,7 +56,7 @@ test('an admin acts as alice: the upstream sees alice, the impersonator, and a v
 
   // Nesting is refused.
   const nested = await startActingAs(admin, stack.url, 'bob');
-  assert.equal(nested.headers.location, '/.actas/?error=already-impersonating&target=bob');
+  assert.equal(nested.headers.location, '/.actas/?error=already-impersonating&target=bob&rd=%2F');
 
   // Stop: exactly the operator's identity again, with a new session id.
   const cookieBefore = admin.cookieHeader(new URL(stack.url));
@@ -77,7 +77,7 @@ test('an admin acts as alice: the upstream sees alice, the impersonator, and a v
 test('a staff user cannot impersonate anyone', async () => {
   const bob = await stack.loginAs('bob');
   const r = await startActingAs(bob, stack.url, 'alice');
-  assert.equal(r.headers.location, '/.actas/?error=not-allowed&target=alice');
+  assert.equal(r.headers.location, '/.actas/?error=not-allowed&target=alice&rd=%2F');
   assert.equal((await bob.request(`${stack.url}/.actas/users?q=a`)).status, 403);
   const canI = (await bob.request(`${stack.url}/.actas/can-i?target=alice`)).json<{ allow: boolean; reasons: string[] }>();
   assert.deepEqual([canI.allow, canI.reasons], [false, ['not-allowed']]);
@@ -96,7 +96,7 @@ test('guards: not oneself, not an admin, not a disabled user, not past the max d
   ];
   for (const [target, fields, code] of cases) {
     const r = await startActingAs(admin, stack.url, target, fields);
-    assert.equal(r.headers.location, `/.actas/?error=${code}&target=${target}`, `${target} ${JSON.stringify(fields)}`);
+    assert.equal(r.headers.location, `/.actas/?error=${code}&target=${target}&rd=%2F`, `${target} ${JSON.stringify(fields)}`);
   }
   assert.equal((await whoami(admin)).impersonation, null);
   const denied = await waitForAudit(stack.auditFile, (e) => e.filter((x) => x.type === 'impersonation.denied').length >= cases.length);

@@ -211,6 +211,17 @@ test('my impersonation: shown while active, shown as ended once revoked', async 
   assert.match(ended.body, /An auditor revoked the impersonation\./);
 });
 
+test('a refused start keeps where the operator came from (rd comes back with the error)', async () => {
+  const key = `admin-${randomUUID()}`;
+  sessions.set(key, { user: USERS.admin! });
+  const bounce = async (rd: string) => {
+    const res = await fetch(new URL(`/.actas/?error=reason-too-short&target=sub-alice&rd=${encodeURIComponent(rd)}`, base), { headers: { accept: 'text/html', 'x-test-session': key } });
+    return /<li class="result" data-sub="sub-alice">[\s\S]*?name="rd" value="([^"]*)"/.exec(await res.text())?.[1];
+  };
+  assert.equal(await bounce('/html'), '/html');
+  assert.equal(await bounce('//evil.example/'), '/', 'still a safe relative path');
+});
+
 test('an unsafe rd falls back to the app root; the store failing gives a clear 503', async () => {
   const page = await get('/.actas/?rd=//evil.example/x&q=ali', 'admin');
   assert.match(page.body, /name="rd" value="\/"/);
