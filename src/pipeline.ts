@@ -14,6 +14,8 @@ import { createIdentityInjector } from './headers/inject.ts';
 import type { Forwarder } from './proxy/forward.ts';
 
 export interface PipelineParts {
+  /** A service client's actas access token (token exchange): the acting identity, without a session. */
+  resolveBearer?: Stage;
   /** Stages added by impersonation: resolve the acting identity, then guard it. */
   resolveImpersonation?: Stage;
   guardImpersonation?: Stage;
@@ -25,6 +27,7 @@ export function buildPipeline(rt: Runtime, parts: PipelineParts): Stage[] {
     createSpoofStripping(rt),          // drop every client-sent identity header
     createRouting(rt),                 // pick the upstream; public path?
     createSessionLoader(rt),           // express-session; store down → 503
+    parts.resolveBearer,               // service client's act-as token; never beside a session (400)
     createIdentityResolver(rt),        // session user; timeouts; refresh
     parts.resolveImpersonation,        // acting as someone: target + actor; expiry
     createLoginRequirement(rt),        // no identity → login redirect or 401

@@ -39,6 +39,8 @@ import { createImpersonationResponseHook } from './impersonation/response-hooks.
 import { createCookieJarHook } from './proxy/cookie-jar.ts';
 import { createAuditRoutes } from './impersonation/auditor-routes.ts';
 import { createConsoleRouter } from './console/routes.ts';
+import { createTokenExchangeRouter } from './auth/token-exchange.ts';
+import { createBearerResolver } from './auth/bearer.ts';
 
 export interface ActasOptions {
   logger?: Logger;
@@ -84,6 +86,7 @@ export async function createActas(config: Config, options: ActasOptions = {}): P
   const forwarder = createForwarder(rt, [createCookieJarHook(jarSecret), createImpersonationResponseHook(rt)], sockets);
   const stages = buildPipeline(rt, {
     forwarder,
+    ...(signer ? { resolveBearer: createBearerResolver(rt, { signer, policy, directory, active, sockets }) } : {}),
     resolveImpersonation: createImpersonationResolver(rt, policy, active, lifecycle),
     guardImpersonation: createImpersonationGuard(rt),
   });
@@ -97,6 +100,8 @@ export async function createActas(config: Config, options: ActasOptions = {}): P
       },
     },
     routers: [
+      // Token exchange signs with the assertion keys: without them there is no /token.
+      ...(signer ? [createTokenExchangeRouter({ rt, signer, policy, directory, active })] : []),
       createImpersonationRoutes({ rt, policy, directory, active, lifecycle, sockets }),
       createAuditRoutes(rt, policy),
       createConsoleRouter({ rt, policy, directory, active, auditQuery: async (filter) => (await audit.query(filter as AuditQuery)) as unknown as Array<Record<string, unknown>> }),

@@ -166,6 +166,11 @@ export const configSchema = z.strictObject({
     auditors: principals,
   }).prefault({}),
   clients: z.array(z.strictObject({ id: nonEmpty, secret: z.string().min(16, 'must be at least 16 characters') })).default([]),
+  /** OAuth 2.0 Token Exchange for the clients above (POST <prefix>token, docs/token-exchange.md). */
+  tokenExchange: z.strictObject({
+    // Token lifetime when the request names no expires_in; always capped by the rule's maxDuration.
+    defaultExpiresIn: duration.refine((ms) => ms >= 1_000, 'must be at least 1s').default(15 * 60_000),
+  }).prefault({}),
   directory: z.strictObject({ file: nonEmpty.optional() }).prefault({}),
   audit: z.strictObject({
     sinks: z.array(auditSink).prefault([{ type: 'file', path: './audit/actas.jsonl' }]),
@@ -177,7 +182,7 @@ export const configSchema = z.strictObject({
     // How long a required event (impersonation.start/revoke) waits for the
     // required sinks before it is refused and the action with it.
     requiredTimeout: duration.default(5_000),
-    // One sink operation (webhook POST) gives up after this.
+    // One sink operation (webhook POST, Redis call) gives up after this.
     writeTimeout: duration.default(10_000),
     // First retry after a failed delivery; doubles up to maxRetryDelay
     // (webhook sinks use their own maxRetryDelay).

@@ -1,9 +1,11 @@
 // The signed identity assertion (X-Actas-Jwt-Assertion): one short-lived JWT
 // per (session, upstream, identity), signed with the first configured key and
 // reused until half its lifetime has passed. While reused, `jti` and `iat`
-// repeat: the `jti` names the token, not the request.
+// repeat: the `jti` names the token, not the request. The same keys sign the
+// access tokens of token exchange (`typ: at+jwt`, aud = actas itself), which
+// can therefore never pass as an assertion, nor an assertion as one of them.
 import { createHmac, createSecretKey, hash, randomBytes } from 'node:crypto';
-import { SignJWT, type JWK, type JWTPayload } from 'jose';
+import { SignJWT, createLocalJWKSet, jwtVerify, type JWK, type JWTPayload } from 'jose';
 import { Counter } from 'prom-client';
 import type { Config } from '../config/schema.ts';
 import type { Logger } from '../ops/logger.ts';
@@ -15,6 +17,20 @@ import { generateEphemeralKey, loadKeyFiles, type AssertionAlg, type AssertionKe
 export interface AssertionSigner {
   /** Signed JWT for this request: cached per (session hash, audience, identity) until shortly before expiry. */
   sign(identity: EffectiveIdentity, audience: string, sessionId: string | undefined): Promise<string>;
+  /**
+   * Signs an actas access token (token exchange): header `typ: at+jwt`,
+   * `iss` = publicUrl, `aud` = accessTokenAudience, `exp` from `expiresAt`
+   * (epoch ms). `claims` must carry a `jti`; an `iat` in it is kept.
+   */
+  signAccessToken(claims: JWTPayload, expiresAt: number): Promise<string>;
+  /**
+   * Verifies an actas access token against every configured key: signature,
+   * `typ`, `iss`, `aud` and `exp`. Resolves with its claims; rejects with
+   * jose's errors (`code` ERR_JWT_EXPIRED, ERR_JWS_SIGNATURE_VERIFICATION_FAILED, …).
+   */
+  verifyAccessToken(token: string): Promise<JWTPayload>;
+  /** `aud` of access tokens: publicUrl + prefix, never an upstream's name. */
+  readonly accessTokenAudience: string;
   /** Public keys, the signing one first. */
   readonly jwks: { keys: JWK[] };
   /** `kid` and `alg` of the signing key. */
@@ -159,8 +175,32 @@ export async function createAssertionSigner(config: Config, logger: Logger, opti
     return entry.token;
   }
 
+  const accessTokenAudience = `${issuer}${config.prefix}`;
+  // Retired (publish-only) keys still verify, so a rotation does not cut off tokens already issued.
+  const verificationKeys = createLocalJWKSet({ keys: keys.map((k) => ({ ...k.publicJwk })) });
+  const algorithms = [...new Set(keys.map((k) => k.alg))];
+
+  async function signAccessToken(claims: JWTPayload, expiresAt: number): Promise<string> {
+    if (typeof claims.jti !== 'string' || claims.jti === '') throw new TypeError('an access token needs a jti');
+    const iat = typeof claims.iat === 'number' ? claims.iat : Math.floor(now() / 1000);
+    return new SignJWT({ ...claims, iss: issuer, aud: accessTokenAudience, iat, exp: Math.floor(expiresAt / 1000) })
+      .setProtectedHeader({ alg: signing.alg, kid: signing.kid, typ: 'at+jwt' })
+      .sign(privateKey);
+  }
+
+  async function verifyAccessToken(token: string): Promise<JWTPayload> {
+    const { payload } = await jwtVerify(token, verificationKeys, {
+      issuer, audience: accessTokenAudience, typ: 'at+jwt', algorithms,
+      requiredClaims: ['sub', 'jti', 'iat', 'exp'], currentDate: new Date(now()), clockTolerance: 0,
+    });
+    return payload;
+  }
+
   return {
     sign,
+    signAccessToken,
+    verifyAccessToken,
+    accessTokenAudience,
     jwks: freeze({ keys: keys.map((k) => ({ ...k.publicJwk })) }),
     kid: signing.kid,
     alg: signing.alg,
