@@ -7,7 +7,7 @@ import type { Duplex } from 'node:stream';
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Config } from './config/schema.ts';
-import { createLogger, type Logger } from './ops/logger.ts';
+import { createLogger, flushLogger, type Logger } from './ops/logger.ts';
 import { connectRedis } from './session/redis.ts';
 import { createSessionLayer } from './session/middleware.ts';
 import { createOidcClient } from './auth/oidc.ts';
@@ -199,6 +199,7 @@ export async function createActas(config: Config, options: ActasOptions = {}): P
       rt.sessions.close();
       await audit.close();
       if (redis) await redis.close().catch(() => undefined);
+      await flushLogger(logger);
     },
   };
 }
