@@ -13,8 +13,10 @@ export function createImpersonationResponseHook(rt: Runtime): ResponseHook {
   return (x, _upstream, plan) => {
     const identity = x.scope.identity;
     const state = identity?.impersonation;
-    if (!identity?.actor || !state || !x.scope.session) return;
+    if (!identity?.actor || !state) return;
     plan.headers[IMPERSONATING_HEADER] = impersonatingHeaderValue(identity.user.user);
+    // The banner's Stop button needs a session (its CSRF token); service clients using a token have none.
+    if (!x.scope.session) return;
     // The plan's headers: hop-by-hop already removed, cookie-jar names already applied.
     const injection = planBannerInjection(x.req.method ?? 'GET', plan.status, plan.headers as IncomingHttpHeaders, {
       target: { user: identity.user.user, name: identity.user.name, email: identity.user.email },

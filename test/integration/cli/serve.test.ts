@@ -106,7 +106,7 @@ log: { level: info }
   const file = await waitForAudit(join(dir, 'audit.jsonl'), (e) => types(e).length === 2);
   assert.deepEqual(types(file), ['login.success', 'logout']);
   await waitFor(async () => (await redis.xLen(stream)) >= 2);
-  const entries = await redis.xRange(stream, '-', '+');
+  const entries = (await redis.xRange(stream, '-', '+')) ?? [];
   assert.deepEqual(types(entries.map((e) => JSON.parse(e.message.event as string) as { type: string })), ['login.success', 'logout']);
   await waitFor(async () => types(webhookBatches.flat()).length === 2);
   assert.deepEqual(types(webhookBatches.flat()), ['login.success', 'logout']);
