@@ -23,6 +23,7 @@ test('with a token for alice the upstream sees alice, X-Impersonator: reporting,
   const r = await c.request(`${stack.url}/reports-run?day=1`, { headers: { ...bearer(token), 'x-forwarded-user': 'mallory' } });
   assert.equal(r.status, 200, r.body);
   assert.equal(r.headers['set-cookie'], undefined, 'no session is created for a token');
+  assert.equal(r.headers['x-actas-impersonating'], 'alice', 'the client is told whom it acts as');
   const seen = stack.upstream.last('/reports-run')!;
   assert.equal(seen.headers['x-forwarded-user'], 'alice');
   assert.equal(seen.headers['x-forwarded-email'], 'alice@example.test');

@@ -105,3 +105,12 @@ upstreams: [{ name: wiki, url: http://127.0.0.1:8081 }]
   assert.match(r.stdout, /"clientSecret": "\[redacted\]"/);
   assert.match(r.stdout, /configuration is valid/);
 });
+
+test('the commented example config in config/ is valid', () => {
+  const r = spawnSync(process.execPath, ['src/cli.ts', 'check-config', '--config', 'config/actas.example.yaml'], {
+    encoding: 'utf8',
+    env: { ...process.env, ACTAS_CLIENT_SECRET: 'example-secret', ACTAS_SESSION_SECRET: 's'.repeat(40), ACTAS_REPORTING_SECRET: 'r'.repeat(20) },
+  });
+  assert.equal(r.status, 0, r.stderr);
+  assert.doesNotMatch(r.stdout, /example-secret|ssssssss|rrrrrrrr/);
+});
