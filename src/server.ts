@@ -26,19 +26,8 @@ import { sendProblem } from './console/error-page.ts';
 import { createAdminServer } from './ops/admin.ts';
 import { clientIpOf } from './ops/client-ip.ts';
 import { createRequestLog } from './ops/request-log.ts';
-import { createSessionHasher } from './headers/assertion.ts';
-import { createMemoryState, createRedisState } from './session/shared-state.ts';
-import { createDirectory, loadDirectoryFile } from './identity/directory.ts';
-import { createPolicy } from './impersonation/policy.ts';
-import { createActiveIndex } from './impersonation/active-index.ts';
-import { createLifecycle } from './impersonation/lifecycle.ts';
-import { startSweeper } from './impersonation/sweeper.ts';
-import { createImpersonationResolver, createImpersonationGuard } from './impersonation/stages.ts';
-import { createImpersonationRoutes } from './impersonation/routes.ts';
-import { createImpersonationResponseHook } from './impersonation/response-hooks.ts';
-import { createCookieJarHook } from './proxy/cookie-jar.ts';
-import { createAuditRoutes } from './impersonation/auditor-routes.ts';
 import { createConsoleRouter } from './console/routes.ts';
+import { createImpersonation } from './impersonation/index.ts';
 import { createTokenExchangeRouter } from './auth/token-exchange.ts';
 import { createBearerResolver } from './auth/bearer.ts';
 
@@ -76,34 +65,21 @@ export async function createActas(config: Config, options: ActasOptions = {}): P
     ...(signer ? { signer } : {}),
   };
   const sockets = new SocketRegistry();
-  const shared = redis ? createRedisState(redis, config.session.redis.prefix) : createMemoryState();
-  const directory = createDirectory(shared, config.directory.file ? loadDirectoryFile(config.directory.file) : []);
-  const policy = createPolicy(config);
-  const active = createActiveIndex(shared);
-  const lifecycle = createLifecycle({ rt, policy, directory, active, sockets, hashSession: createSessionHasher(config.session.secret) });
-  const sweeper = startSweeper(rt, active, shared, sockets);
-  const jarSecret = [config.session.secret].flat()[0]!;
-  const forwarder = createForwarder(rt, [createCookieJarHook(jarSecret), createImpersonationResponseHook(rt)], sockets);
+  const imp = createImpersonation(rt, sockets);
+  const { policy, directory, active } = imp;
+  const forwarder = createForwarder(rt, imp.responseHooks, sockets);
   const stages = buildPipeline(rt, {
     forwarder,
     ...(signer ? { resolveBearer: createBearerResolver(rt, { signer, policy, directory, active, sockets }) } : {}),
-    resolveImpersonation: createImpersonationResolver(rt, policy, active, lifecycle),
-    guardImpersonation: createImpersonationGuard(rt),
+    ...imp.stages,
   });
   const reserved = createReservedApp(rt, {
     ...(signer ? { jwks: jwksHandler(signer) } : {}),
-    loginEvents: {
-      onLogin: (user) => directory.record(user),
-      onLogout: async (sessionId, req) => {
-        await lifecycle.end(req, req.session, 'logout', { regenerate: false });
-        sockets.closeSession(sessionId);
-      },
-    },
+    loginEvents: imp.loginEvents,
     routers: [
       // Token exchange signs with the assertion keys: without them there is no /token.
       ...(signer ? [createTokenExchangeRouter({ rt, signer, policy, directory, active })] : []),
-      createImpersonationRoutes({ rt, policy, directory, active, lifecycle, sockets }),
-      createAuditRoutes(rt, policy),
+      ...imp.routers,
       createConsoleRouter({ rt, policy, directory, active, auditQuery: async (filter) => (await audit.query(filter as AuditQuery)) as unknown as Array<Record<string, unknown>> }),
     ],
   });
@@ -194,7 +170,7 @@ export async function createActas(config: Config, options: ActasOptions = {}): P
       await closed;
       clearTimeout(timer);
       if (admin) await new Promise<void>((resolve) => admin.close(() => resolve()));
-      sweeper.stop();
+      imp.stop();
       forwarder.close();
       rt.sessions.close();
       await audit.close();

@@ -2,23 +2,17 @@
 // sign in as alice, and see the legacy app greet her with a verified identity.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
-import { startDemo, type RunningDemo } from '../../src/demo/run.ts';
-import { launchBrowser, outputDir } from '../support/browser.ts';
+import type { RunningDemo } from '../../src/demo/run.ts';
+import { startDemoWithBrowser } from '../support/demo.ts';
+import { outputDir } from '../support/browser.ts';
 
 let demo: RunningDemo;
 let browser: Browser;
-before(async () => {
-  demo = await startDemo({ ports: { proxy: 0, idp: 0, app: 0 }, logLevel: 'silent', auditDir: mkdtempSync(join(tmpdir(), 'actas-e2e-')) });
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await demo?.close();
-});
+let close: () => Promise<void> = async () => undefined;
+before(async () => ({ demo, browser, close } = await startDemoWithBrowser()));
+after(() => close());
 
 test('a browser logs in at the IdP as alice and the app greets alice, verified', async () => {
   const page = await browser.newPage();
