@@ -84,6 +84,9 @@ export async function createActas(config: Config, options: ActasOptions = {}): P
     ],
   });
   const isReserved = createReservedMatcher(config.prefix);
+  // The public scheme is decided by publicUrl, not by the client: the session
+  // layer reads it here (for Secure cookies) and the upstream receives it.
+  const publicProto = new URL(config.publicUrl).protocol.slice(0, -1);
   const requestLog = createRequestLog(rt);
 
   function newScope(req: IncomingMessage, path: string, upgrade: boolean): RequestScope {
@@ -104,6 +107,7 @@ export async function createActas(config: Config, options: ActasOptions = {}): P
   const server = http.createServer({ requestTimeout: 300_000, headersTimeout: 30_000, keepAliveTimeout: 65_000 }, (req, res) => {
     const path = normalisePath(req.url ?? '/');
     const scope = newScope(req, path ?? '/', false);
+    req.headers['x-forwarded-proto'] = publicProto;
     res.setHeader(config.identity.headers.requestId, scope.requestId);
     requestLog(req, res, scope);
     if (path === undefined) return badPath(req, res, scope);
@@ -126,6 +130,7 @@ export async function createActas(config: Config, options: ActasOptions = {}): P
     res.on('finish', () => socket.end());
     const path = normalisePath(req.url ?? '/');
     const scope = newScope(req, path ?? '/', true);
+    req.headers['x-forwarded-proto'] = publicProto;
     if (path === undefined) return badPath(req, res, scope);
     if (isReserved(path)) {
       sendProblem(req, res, { status: 404, code: 'not-found', title: 'Not found', detail: 'actas routes do not accept websockets.', requestId: scope.requestId });

@@ -51,7 +51,7 @@ export function createSessionLayer(config: Config, redis?: RedisConnection): Ses
     saveUninitialized: false,
     rolling: false,
     unset: 'destroy',
-    // The public scheme is decided by publicUrl, which the strip stage writes
+    // The public scheme is decided by publicUrl, which the front door writes
     // into X-Forwarded-Proto; `proxy` makes express-session read it there.
     proxy: true,
     cookie: { httpOnly: true, secure, sameSite: 'lax', path: '/', maxAge: config.session.absoluteTimeout },

@@ -77,3 +77,15 @@ test('userinfo fills claims the ID token lacks', async () => {
   assert.equal(seen.headers['x-forwarded-groups'], 'staff');
   assert.equal(seen.headers['x-forwarded-email'], 'alice@example.test');
 });
+
+test('with an https publicUrl the session cookie is __Host- prefixed and Secure, also on the login routes', async () => {
+  const stack = await startStack({ configure: (c) => { c.publicUrl = String(c.publicUrl).replace('http:', 'https:'); } });
+  stacks.push(stack);
+  const r = await stack.client().request(`${stack.url}/.actas/login?rd=/`, { headers: { 'x-forwarded-proto': 'http' } });
+  assert.equal(r.status, 302);
+  const line = ([] as string[]).concat(r.headers['set-cookie'] ?? []).find((l) => l.startsWith('__Host-actas='));
+  assert.ok(line, `a __Host- cookie is set: ${r.headers['set-cookie']}`);
+  assert.match(line!, /; Secure/);
+  assert.match(line!, /; Path=\//);
+  assert.doesNotMatch(line!, /Domain=/i);
+});
