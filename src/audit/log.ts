@@ -2,6 +2,7 @@
 // and applies the delivery table. A required event resolves only when every
 // required sink stored it; otherwise it is refused (and the refusal itself
 // is recorded), so the caller refuses the action it would have authorised.
+import { resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import type { Config } from '../config/schema.ts';
@@ -144,14 +145,16 @@ export async function createAuditLog(config: Config, logger: Logger, options: Au
     keys.set(sink.key, i);
   });
   if (problems.length) throw new ConfigError(problems);
-  await mkdir(config.audit.spoolDir, { recursive: true, mode: 0o700 });
-  const release = await acquireSpoolLock(config.audit.spoolDir);
+  // resolveConfig always sets it (beside the first file sink); a hand-built config may not.
+  const spoolDir = config.audit.spoolDir ?? resolve('audit/spool');
+  await mkdir(spoolDir, { recursive: true, mode: 0o700 });
+  const release = await acquireSpoolLock(spoolDir);
   const channels: Channel[] = [];
   try {
     for (const [i, sink] of sinks.entries()) {
       const sinkConfig = config.audit.sinks[i]!;
       channels.push(await Channel.start(sink, log, {
-        spoolDir: config.audit.spoolDir,
+        spoolDir,
         spoolMaxBytes: config.audit.spoolMaxBytes,
         retryDelay: config.audit.retryDelay,
         maxRetryDelay: sinkConfig.type === 'webhook' ? sinkConfig.maxRetryDelay : config.audit.maxRetryDelay,

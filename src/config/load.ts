@@ -1,7 +1,7 @@
 // Reads the YAML config, substitutes ${ENV} references, validates it against
 // the schema and reports every problem at once by option path, then freezes.
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { configSchema, type Config } from './schema.ts';
 import { ConfigError } from '../errors.ts';
@@ -77,8 +77,9 @@ export function resolveConfig(raw: unknown, options: { env?: NodeJS.ProcessEnv; 
   const abs = (p: string): string => resolve(base, p);
   config.identity.assertion.keys = config.identity.assertion.keys.map(abs);
   if (config.directory.file) config.directory.file = abs(config.directory.file);
-  config.audit.spoolDir = abs(config.audit.spoolDir);
   for (const sink of config.audit.sinks) if (sink.type === 'file') sink.path = abs(sink.path);
+  const fileSink = config.audit.sinks.find((s) => s.type === 'file');
+  config.audit.spoolDir = abs(config.audit.spoolDir ?? (fileSink ? join(dirname(fileSink.path), 'spool') : './audit/spool'));
   return deepFreeze(config);
 }
 

@@ -174,7 +174,9 @@ export const configSchema = z.strictObject({
   directory: z.strictObject({ file: nonEmpty.optional() }).prefault({}),
   audit: z.strictObject({
     sinks: z.array(auditSink).prefault([{ type: 'file', path: './audit/actas.jsonl' }]),
-    spoolDir: nonEmpty.default('./audit/spool'),
+    // Undelivered events wait here. Default: `spool/` beside the first file sink
+    // (so replicas with their own files never share one), else ./audit/spool.
+    spoolDir: nonEmpty.optional(),
     maxFieldLength: z.number().int().min(64).default(1024),
     // Per sink: the most undelivered events kept on disk (bytes). Past it new
     // events for that sink are dropped, counted, logged and readyz fails.
