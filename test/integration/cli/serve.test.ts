@@ -131,3 +131,55 @@ log: { level: info }
   await assert.rejects(fetch(`${url}/.actas/healthz`), 'no longer listening');
   assert.ok(readAudit(join(dir, 'audit.jsonl')).length >= 3);
 });
+
+test('serve refuses to start without an assertion key unless the assertion is switched off', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'actas-nokey-'));
+  cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
+  const port = await freePort();
+  const base = `listen: { host: 127.0.0.1, port: ${port} }
+publicUrl: http://127.0.0.1:${port}
+oidc: { issuer: "http://127.0.0.1:9", clientId: c, clientSecret: s }
+session: { secret: "${'k'.repeat(40)}" }
+upstreams: [{ name: app, url: "http://127.0.0.1:9" }]
+audit: { sinks: [{ type: file, path: "${join(dir, 'audit.jsonl')}" }] }
+log: { level: warn }
+`;
+  writeFileSync(join(dir, 'nokey.yaml'), base);
+  const refused = spawn(process.execPath, ['src/cli.ts', '--config', join(dir, 'nokey.yaml')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  refused.stderr!.on('data', (d) => { err += d; });
+  const code = await new Promise<number | null>((resolve) => refused.once('exit', resolve));
+  assert.equal(code, 2);
+  assert.match(err, /identity\.assertion\.keys/);
+  assert.doesNotMatch(err, /\n\s+at /, 'a clear message, no stack trace');
+
+  writeFileSync(join(dir, 'off.yaml'), `${base}identity: { assertion: { enabled: false } }\n`);
+  const started = spawn(process.execPath, ['src/cli.ts', '--config', join(dir, 'off.yaml')], { stdio: 'ignore' });
+  cleanup.push(() => { if (started.exitCode === null) started.kill('SIGKILL'); });
+  await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/.actas/healthz`)).ok);
+  const exited = new Promise<number | null>((resolve) => started.once('exit', resolve));
+  started.kill('SIGTERM');
+  assert.equal(await exited, 0);
+});
+
+test('serve with the Redis store refuses to start, clearly, when Redis does not answer', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'actas-noredis-'));
+  cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
+  const [port, deadRedis] = [await freePort(), await freePort()];
+  writeFileSync(join(dir, 'actas.yaml'), `listen: { host: 127.0.0.1, port: ${port} }
+publicUrl: http://127.0.0.1:${port}
+oidc: { issuer: "http://127.0.0.1:9", clientId: c, clientSecret: s }
+session: { secret: "${'k'.repeat(40)}", store: redis, redis: { url: "redis://:hunter2@127.0.0.1:${deadRedis}", connectTimeout: 500ms } }
+upstreams: [{ name: app, url: "http://127.0.0.1:9" }]
+identity: { assertion: { enabled: false } }
+audit: { sinks: [{ type: file, path: "${join(dir, 'audit.jsonl')}" }] }
+log: { level: silent }
+`);
+  const child = spawn(process.execPath, ['src/cli.ts', '--config', join(dir, 'actas.yaml')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  child.stderr!.on('data', (d) => { err += d; });
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  assert.equal(code, 1);
+  assert.match(err, /cannot reach Redis at redis:\/\/\[redacted\]@127\.0\.0\.1:\d+/);
+  assert.doesNotMatch(err, /hunter2/, 'the Redis password is not printed');
+});
