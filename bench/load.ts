@@ -24,6 +24,8 @@ function one(): Promise<void> {
       res.on('end', () => { latencies.push(performance.now() - start); resolve(); });
     });
     req.on('error', () => { errors++; resolve(); });
+    // A request that never answers must not keep the loop past its deadline.
+    req.setTimeout(10_000, () => req.destroy(new Error('timeout')));
   });
 }
 
