@@ -91,12 +91,16 @@ test('guards: not oneself, not an admin, not a disabled user, not past the max d
     ['carol', {}, 'target-may-impersonate'],
     ['dan', {}, 'target-disabled'],
     ['nobody-such', {}, 'unknown-or-forbidden-target'],
+    // Targets are the immutable sub: another case, an email or a look-alike never names alice.
+    ['ALICE', {}, 'unknown-or-forbidden-target'],
+    ['alice@example.test', {}, 'unknown-or-forbidden-target'],
+    ['\u0430lice', {}, 'unknown-or-forbidden-target'],
     ['alice', { duration: '31' }, 'duration-too-long'],
     ['alice', { reason: 'short' }, 'reason-too-short'],
   ];
   for (const [target, fields, code] of cases) {
     const r = await startActingAs(admin, stack.url, target, fields);
-    assert.equal(r.headers.location, `/.actas/?error=${code}&target=${target}&rd=%2F`, `${target} ${JSON.stringify(fields)}`);
+    assert.equal(r.headers.location, `/.actas/?${new URLSearchParams({ error: code, target, rd: '/' })}`, `${target} ${JSON.stringify(fields)}`);
   }
   assert.equal((await whoami(admin)).impersonation, null);
   const denied = await waitForAudit(stack.auditFile, (e) => e.filter((x) => x.type === 'impersonation.denied').length >= cases.length);
