@@ -7,7 +7,7 @@ import { DONE } from './stage.ts';
 import { createRouting } from './proxy/routing-stage.ts';
 import { createSpoofStripping } from './headers/strip-stage.ts';
 import { createSessionLoader } from './session/load.ts';
-import { createIdentityResolver } from './identity/resolve.ts';
+import { createIdentityResolver, type SessionEndHook } from './identity/resolve.ts';
 import { createLoginRequirement } from './auth/require-login.ts';
 import { createAccessStage } from './auth/access.ts';
 import { createIdentityInjector } from './headers/inject.ts';
@@ -16,6 +16,8 @@ import type { Forwarder } from './proxy/forward.ts';
 export interface PipelineParts {
   /** A service client's actas access token (token exchange): the acting identity, without a session. */
   resolveBearer?: Stage;
+  /** Runs when a session ends by timeout or refused refresh (an impersonation ends with it). */
+  onSessionEnd?: SessionEndHook;
   /** Stages added by impersonation: resolve the acting identity, then guard it. */
   resolveImpersonation?: Stage;
   guardImpersonation?: Stage;
@@ -28,7 +30,7 @@ export function buildPipeline(rt: Runtime, parts: PipelineParts): Stage[] {
     createRouting(rt),                 // pick the upstream; public path?
     createSessionLoader(rt),           // express-session; store down → 503
     parts.resolveBearer,               // service client's act-as token; never beside a session (400)
-    createIdentityResolver(rt),        // session user; timeouts; refresh
+    createIdentityResolver(rt, parts.onSessionEnd), // session user; timeouts; refresh
     parts.resolveImpersonation,        // acting as someone: target + actor; expiry
     createLoginRequirement(rt),        // no identity → login redirect or 401
     createAccessStage(rt),             // who may reach the upstreams (as the effective user)

@@ -7,7 +7,10 @@ import type { Runtime } from '../runtime.ts';
 import { LAST_SEEN_WRITE_INTERVAL, sessionIdOf } from '../session/middleware.ts';
 import { refreshIfDue } from '../auth/refresh.ts';
 
-export function createIdentityResolver(rt: Runtime) {
+/** Called before a timed-out or refused session is destroyed (impersonation ends with it). */
+export type SessionEndHook = (x: Exchange) => Promise<void>;
+
+export function createIdentityResolver(rt: Runtime, onEnd?: SessionEndHook) {
   const { idleTimeout, absoluteTimeout } = rt.config.session;
   return async function resolveIdentity(x: Exchange): Promise<StageResult> {
     const session = x.scope.session;
@@ -17,11 +20,13 @@ export function createIdentityResolver(rt: Runtime) {
     const loginAt = session.loginAt ?? 0;
     const lastSeenAt = session.lastSeenAt ?? loginAt;
     if (now - loginAt > absoluteTimeout || now - lastSeenAt > idleTimeout) {
+      await onEnd?.(x);
       await endSession(x, rt, 'timeout');
       return NEXT;
     }
     const sid = sessionIdOf(x.req)!;
     if ((await refreshIfDue(rt, sid, session)) === 'revoked') {
+      await onEnd?.(x);
       await endSession(x, rt, 'refresh-refused');
       return NEXT;
     }

@@ -3,6 +3,7 @@
 // the stages, response hooks and routes it adds to the request path.
 import type { Runtime } from '../runtime.ts';
 import type { Stage } from '../stage.ts';
+import type { SessionEndHook } from '../identity/resolve.ts';
 import type { Router } from 'express';
 import type { ResponseHook } from '../proxy/response.ts';
 import type { SocketRegistry } from '../proxy/websockets.ts';
@@ -25,7 +26,7 @@ export interface Impersonation {
   policy: Policy;
   directory: Directory;
   active: ActiveIndex;
-  stages: { resolveImpersonation: Stage; guardImpersonation: Stage };
+  stages: { resolveImpersonation: Stage; guardImpersonation: Stage; onSessionEnd: SessionEndHook };
   responseHooks: ResponseHook[];
   loginEvents: LoginEvents;
   routers: Router[];
@@ -47,6 +48,10 @@ export function createImpersonation(rt: Runtime, sockets: SocketRegistry): Imper
     stages: {
       resolveImpersonation: createImpersonationResolver(rt, policy, active, lifecycle),
       guardImpersonation: createImpersonationGuard(rt),
+      // A session that times out takes its impersonation with it, recorded as such.
+      onSessionEnd: async (x) => {
+        if (x.scope.session?.impersonation) await lifecycle.end(x.req, x.scope.session, 'session-end', { regenerate: false });
+      },
     },
     responseHooks: [createCookieJarHook([config.session.secret].flat()[0]!), createImpersonationResponseHook(rt)],
     loginEvents: {

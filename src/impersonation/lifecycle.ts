@@ -15,7 +15,7 @@ import { scopeOf } from '../scope.ts';
 import { csrfToken } from '../auth/csrf.ts';
 
 type LiveSession = Session & Partial<SessionData>;
-type EndReason = 'stop' | 'expire' | 'revoke' | 'logout' | 'lost-right';
+type EndReason = 'stop' | 'expire' | 'revoke' | 'logout' | 'lost-right' | 'session-end';
 
 export interface StartInput { targetSub: string; reason: string; durationMinutes: number }
 export type StartResult = { ok: true; state: ImpersonationState } | { ok: false; status: number; code: string; decision?: Decision };
@@ -49,7 +49,10 @@ export async function regenerateKeeping(session: LiveSession): Promise<LiveSessi
 }
 
 const END_EVENTS: Record<EndReason, AuditInput['type']> = {
-  stop: 'impersonation.stop', expire: 'impersonation.expire', revoke: 'impersonation.revoke', logout: 'impersonation.stop', 'lost-right': 'impersonation.stop',
+  stop: 'impersonation.stop', expire: 'impersonation.expire', revoke: 'impersonation.revoke', logout: 'impersonation.stop', 'lost-right': 'impersonation.stop', 'session-end': 'impersonation.stop',
+};
+const END_REASONS: Record<EndReason, string> = {
+  stop: 'stopped-by-operator', expire: 'expired', revoke: 'revoked', logout: 'logged-out', 'lost-right': 'operator-lost-right', 'session-end': 'session-ended',
 };
 
 export function createLifecycle(deps: LifecycleDeps): Lifecycle {
@@ -112,11 +115,11 @@ export function createLifecycle(deps: LifecycleDeps): Lifecycle {
       // Only the replica that removes the index entry writes the event (expiry may race the sweeper).
       const entry = await active.get(state.id);
       await active.remove(state.id);
-      if (entry || why === 'stop' || why === 'logout' || why === 'lost-right') {
+      if (entry || (why !== 'expire' && why !== 'revoke')) {
         await rt.audit.record({
           ...base(req), type: END_EVENTS[why], outcome: 'success', actor: who(session.user!), subject: who(state.target),
           reason: state.reason, mode: state.mode, expiresAt: state.expiresAt, impersonationId: state.id,
-          reasons: [why === 'stop' ? 'stopped-by-operator' : why === 'expire' ? 'expired' : why === 'revoke' ? 'revoked' : why === 'logout' ? 'logged-out' : 'operator-lost-right'],
+          reasons: [END_REASONS[why]],
         }).catch((err: unknown) => rt.logger.error({ err: { message: (err as Error).message } }, 'audit of impersonation end failed'));
       }
       delete session.impersonation;

@@ -162,3 +162,20 @@ test('the operator keeps their own CSRF-protected logout while acting', async ()
   const events = await waitForAudit(stack.auditFile, (e) => e.some((x) => x.type === 'impersonation.stop' && x.reasons?.includes('logged-out')));
   assert.ok(events.some((e) => e.type === 'impersonation.stop' && e.reasons?.includes('logged-out')));
 });
+
+test('a session that times out while acting ends the impersonation with it, on the record', async () => {
+  const short = await startStack({ configure: (c, ctx) => { impersonationConfig!(c, ctx); (c.session as Record<string, unknown>).idleTimeout = '1s'; } });
+  after(() => short.close());
+  const admin = await short.loginAs('admin');
+  assert.equal((await startActingAs(admin, short.url, 'alice')).status, 303);
+  const id = (await admin.request(`${short.url}/.actas/whoami`)).json<{ impersonation: { id: string } }>().impersonation.id;
+  await new Promise((r) => setTimeout(r, 1_300));
+  const r = await admin.request(`${short.url}/after-idle`, { headers: { accept: 'application/json' } });
+  assert.equal(r.status, 401);
+  const events = await waitForAudit(short.auditFile, (e) => e.some((x) => x.type === 'impersonation.stop' && x.impersonationId === id));
+  const stop = events.find((e) => e.type === 'impersonation.stop' && e.impersonationId === id)!;
+  assert.deepEqual(stop.reasons, ['session-ended']);
+  const carol = await short.loginAs('carol');
+  const consolePage = await carol.request(`${short.url}/.actas/`, { headers: { accept: 'text/html' } });
+  assert.match(consolePage.body, /Nobody is acting as anyone right now\./, 'no stale entry in the active list');
+});
