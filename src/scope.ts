@@ -14,7 +14,12 @@ export interface RequestScope {
   clientIp: string;
   isPublic: boolean;
   upgrade: boolean;           // a websocket upgrade
+  /**
+   * The session. When `sessionReadOnly`, it is a plain snapshot read from the
+   * store (no express-session methods): call writableSession() before changing it.
+   */
   session?: Session & Partial<SessionData>;
+  sessionReadOnly?: boolean;
   identity?: EffectiveIdentity;
   upstream?: UpstreamConfig;
 }

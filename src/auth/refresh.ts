@@ -10,11 +10,15 @@ const failedAt = new Map<string, number>();
 
 export type RefreshOutcome = 'fresh' | 'refreshed' | 'revoked' | 'deferred';
 
+/** True when the access token is close enough to expiry to refresh (and can be). */
+export function refreshDue(rt: Runtime, session: Partial<SessionData>): boolean {
+  const t = session.tokens;
+  return Boolean(t?.refreshToken && t.expiresAt !== undefined && session.user && t.expiresAt - Date.now() <= rt.config.oidc.refreshBefore);
+}
+
 /** Refreshes when due. 'revoked' means the IdP no longer accepts this login. */
 export async function refreshIfDue(rt: Runtime, sessionId: string, session: Session & Partial<SessionData>): Promise<RefreshOutcome> {
-  const tokens = session.tokens;
-  if (!tokens?.refreshToken || tokens.expiresAt === undefined || !session.user) return 'fresh';
-  if (tokens.expiresAt - Date.now() > rt.config.oidc.refreshBefore) return 'fresh';
+  if (!refreshDue(rt, session)) return 'fresh';
   if (Date.now() - (failedAt.get(sessionId) ?? 0) < RETRY_AFTER_FAILURE) return 'deferred';
   let pending = inFlight.get(sessionId);
   if (!pending) {

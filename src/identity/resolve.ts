@@ -5,7 +5,8 @@ import type { Exchange, StageResult } from '../stage.ts';
 import { NEXT } from '../stage.ts';
 import type { Runtime } from '../runtime.ts';
 import { LAST_SEEN_WRITE_INTERVAL, sessionIdOf } from '../session/middleware.ts';
-import { refreshIfDue } from '../auth/refresh.ts';
+import { refreshDue, refreshIfDue } from '../auth/refresh.ts';
+import { writableSession } from '../session/load.ts';
 
 /** Called before a timed-out or refused session is destroyed (impersonation ends with it). */
 export type SessionEndHook = (x: Exchange) => Promise<void>;
@@ -13,25 +14,30 @@ export type SessionEndHook = (x: Exchange) => Promise<void>;
 export function createIdentityResolver(rt: Runtime, onEnd?: SessionEndHook) {
   const { idleTimeout, absoluteTimeout } = rt.config.session;
   return async function resolveIdentity(x: Exchange): Promise<StageResult> {
-    const session = x.scope.session;
-    const user = session?.user;
-    if (!session || !user) return NEXT;
+    const seen = x.scope.session;
+    if (!seen?.user) return NEXT;
     const now = Date.now();
-    const loginAt = session.loginAt ?? 0;
-    const lastSeenAt = session.lastSeenAt ?? loginAt;
-    if (now - loginAt > absoluteTimeout || now - lastSeenAt > idleTimeout) {
+    const loginAt = seen.loginAt ?? 0;
+    const lastSeenAt = seen.lastSeenAt ?? loginAt;
+    const timedOut = now - loginAt > absoluteTimeout || now - lastSeenAt > idleTimeout;
+    // Written at most once a minute: a plain read costs no store write.
+    const touch = now - lastSeenAt >= LAST_SEEN_WRITE_INTERVAL;
+    if (!timedOut && !touch && !refreshDue(rt, seen)) {
+      x.scope.identity = { user: seen.user };
+      return NEXT;
+    }
+    const session = await writableSession(rt, x);
+    if (timedOut) {
       await onEnd?.(x);
       await endSession(x, rt, 'timeout');
       return NEXT;
     }
-    const sid = sessionIdOf(x.req)!;
-    if ((await refreshIfDue(rt, sid, session)) === 'revoked') {
+    if ((await refreshIfDue(rt, sessionIdOf(x.req)!, session)) === 'revoked') {
       await onEnd?.(x);
       await endSession(x, rt, 'refresh-refused');
       return NEXT;
     }
-    // Written at most once a minute: a plain read costs no store write.
-    if (now - lastSeenAt >= LAST_SEEN_WRITE_INTERVAL) session.lastSeenAt = now;
+    if (touch) session.lastSeenAt = now;
     x.scope.identity = { user: session.user! };
     return NEXT;
   };

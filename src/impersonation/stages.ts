@@ -10,6 +10,7 @@ import type { Policy } from './policy.ts';
 import type { ActiveIndex } from './types.ts';
 import type { Lifecycle } from './lifecycle.ts';
 import { sendProblem } from '../console/error-page.ts';
+import { writableSession } from '../session/load.ts';
 import { sessionIdOf } from '../session/middleware.ts';
 import { performance } from 'node:perf_hooks';
 
@@ -26,7 +27,7 @@ export function createImpersonationResolver(rt: Runtime, policy: Policy, active:
     else if (await active.isRevoked(state.id)) why = 'revoke';
     else if (!policy.decide(actor, state.target, { impersonating: false }).allow) why = 'lost-right';
     if (why) {
-      await lifecycle.end(x.req, session, why);
+      await lifecycle.end(x.req, await writableSession(rt, x), why);
       x.scope.session = (x.req as typeof x.req & { session: typeof session }).session;
       rt.logger.info({ requestId: x.scope.requestId, actor: actor.user, target: state.target.user, why }, 'impersonation ended');
       return NEXT; // the request goes on as the operator's own
