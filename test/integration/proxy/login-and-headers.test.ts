@@ -214,3 +214,16 @@ test('healthz answers and readyz reports the store and audit', async () => {
   assert.equal(r.status, 200);
   assert.equal(r.json<{ status: string }>().status, 'ready');
 });
+
+test('a session cookie with a forged id or signature is anonymous on the proxied path', async () => {
+  const c = await stack.loginAs('alice');
+  const host = new URL(stack.url).host;
+  const real = c.cookies.get(host)!.get('actas')!;
+  const [id, sig] = decodeURIComponent(real).slice(2).split('.');
+  for (const forged of [`s:${id}x.${sig}`, `s:${id}.${sig!.slice(0, -2)}AA`, id!]) {
+    const r = await stack.client().request(`${stack.url}/forged`, { headers: { cookie: `actas=${encodeURIComponent(forged)}`, accept: 'application/json' } });
+    assert.equal(r.status, 401, forged);
+  }
+  assert.equal(stack.upstream.last('/forged'), undefined);
+  assert.equal((await c.request(`${stack.url}/genuine`)).status, 200);
+});
