@@ -4,7 +4,7 @@
 // repeat: the `jti` names the token, not the request. The same keys sign the
 // access tokens of token exchange (`typ: at+jwt`, aud = actas itself), which
 // can therefore never pass as an assertion, nor an assertion as one of them.
-import { createHmac, createSecretKey, hash, randomBytes } from 'node:crypto';
+import { createHmac, createSecretKey, randomBytes } from 'node:crypto';
 import { SignJWT, createLocalJWKSet, jwtVerify, type JWK, type JWTPayload } from 'jose';
 import { Counter } from 'prom-client';
 import type { Config } from '../config/schema.ts';
@@ -64,6 +64,20 @@ export function createSessionHasher(secret: string | readonly string[]): (sessio
   // A KeyObject, not a Buffer: createHmac would import a raw key on every call.
   const key = createSecretKey(createHmac('sha256', first).update('actas session id hash v1').digest());
   return (sessionId) => createHmac('sha256', key).update(sessionId).digest().subarray(0, 16).toString('base64url');
+}
+
+/** A bounded cache in front of a pure function (the oldest entry goes first). */
+function memoize(fn: (input: string) => string, max: number): (input: string) => string {
+  const cache = new Map<string, string>();
+  return (input) => {
+    let out = cache.get(input);
+    if (out === undefined) {
+      out = fn(input);
+      if (cache.size >= max) cache.delete(cache.keys().next().value!);
+      cache.set(input, out);
+    }
+    return out;
+  };
 }
 
 /** The claims that depend on who and where, without the time-dependent ones. */
@@ -128,7 +142,7 @@ export async function createAssertionSigner(config: Config, logger: Logger, opti
   const signing = keys[0]!;
   const privateKey = signing.privateKey!;
   const issuer = config.publicUrl.replace(/\/+$/, '');
-  const hashSession = createSessionHasher(config.session.secret);
+  const hashSession = memoize(createSessionHasher(config.session.secret), 10_000);
   const ttlSec = Math.max(1, Math.floor(settings.ttl / 1000));
   const now = options.clock ?? Date.now;
   const maxEntries = settings.cacheSize;
@@ -154,7 +168,8 @@ export async function createAssertionSigner(config: Config, logger: Logger, opti
     }
     // Every claim except iat/exp/jti is in the key, so any change of identity,
     // groups, audience, session or impersonation signs a new token.
-    const key = hash('sha256', JSON.stringify(claims), 'base64url');
+    // The JSON itself is the key: a Map hashes a string faster than SHA-256 does.
+    const key = JSON.stringify(claims);
     const hit = cache.get(key);
     if (hit) {
       cache.delete(key);

@@ -31,16 +31,23 @@ export function removeCookie(header: string | undefined, name: string): string |
   return kept.length ? kept.join('; ') : undefined;
 }
 
-function setUserHeaders(headers: IncomingHttpHeaders, names: Runtime['config']['identity']['headers'], user: UserIdentity): void {
-  headers[names.user.toLowerCase()] = headerValue(user.user);
-  if (user.email) headers[names.email.toLowerCase()] = headerValue(user.email);
-  headers[names.groups.toLowerCase()] = formatGroups(user.groups);
-  headers[names.preferredUsername.toLowerCase()] = headerValue(user.user);
-  if (user.name) headers[names.name.toLowerCase()] = headerValue(user.name);
+type HeaderNames = Runtime['config']['identity']['headers'];
+
+function setUserHeaders(headers: IncomingHttpHeaders, names: HeaderNames, user: UserIdentity): void {
+  headers[names.user] = headerValue(user.user);
+  if (user.email) headers[names.email] = headerValue(user.email);
+  headers[names.groups] = formatGroups(user.groups);
+  headers[names.preferredUsername] = headerValue(user.user);
+  if (user.name) headers[names.name] = headerValue(user.name);
+}
+
+/** The configured names in lower case, once: node's header objects are keyed that way. */
+function lowerCased(names: HeaderNames): HeaderNames {
+  return Object.fromEntries(Object.entries(names).map(([k, v]) => [k, v.toLowerCase()])) as HeaderNames;
 }
 
 export function createIdentityInjector(rt: Runtime) {
-  const names = rt.config.identity.headers;
+  const names = lowerCased(rt.config.identity.headers);
   const publicUrl = new URL(rt.config.publicUrl);
   const proto = publicUrl.protocol.slice(0, -1);
   const cookieName = rt.sessions.cookieName;
@@ -61,7 +68,7 @@ export function createIdentityInjector(rt: Runtime) {
     if (cookie) headers.cookie = cookie;
     else delete headers.cookie;
 
-    headers[names.requestId.toLowerCase()] = scope.requestId;
+    headers[names.requestId] = scope.requestId;
     headers['x-forwarded-for'] = scope.clientIp;
     headers['x-forwarded-proto'] = proto;
     headers['x-forwarded-host'] = headers.host ?? publicUrl.host;
@@ -74,14 +81,14 @@ export function createIdentityInjector(rt: Runtime) {
       headers['accept-encoding'] = acceptEncodingForBanner(headers['accept-encoding']);
       delete headers['if-none-match'];
       delete headers['if-modified-since'];
-      headers[names.impersonator.toLowerCase()] = headerValue(identity.actor.user);
-      if (identity.actor.email) headers[names.impersonatorEmail.toLowerCase()] = headerValue(identity.actor.email);
+      headers[names.impersonator] = headerValue(identity.actor.user);
+      if (identity.actor.email) headers[names.impersonatorEmail] = headerValue(identity.actor.email);
     } else if (rt.config.identity.forwardAccessToken && scope.session?.tokens?.accessToken) {
       // Never while impersonating: the operator's IdP token must not act for the target.
       headers['x-forwarded-access-token'] = scope.session.tokens.accessToken;
     }
     if (rt.signer && scope.upstream) {
-      headers[names.assertion.toLowerCase()] = await rt.signer.sign(identity, scope.upstream.name, sessionIdOf(req));
+      headers[names.assertion] = await rt.signer.sign(identity, scope.upstream.name, sessionIdOf(req));
     }
     return NEXT;
   };
