@@ -89,3 +89,15 @@ test('with an https publicUrl the session cookie is __Host- prefixed and Secure,
   assert.match(line!, /; Path=\//);
   assert.doesNotMatch(line!, /Domain=/i);
 });
+
+test('renamed identity headers are set under their new names and stripped under them too', async () => {
+  const stack = await startStack({ configure: (c) => { c.identity = { headers: { user: 'X-Remote-User', groups: 'X-Remote-Groups' } }; } });
+  stacks.push(stack);
+  const c = await stack.loginAs('alice');
+  await c.request(`${stack.url}/renamed`, { headers: { 'X-Remote-User': 'admin', 'x_remote_groups': 'admins' } });
+  const seen = stack.upstream.last('/renamed')!;
+  assert.equal(seen.headers['x-remote-user'], 'alice');
+  assert.equal(seen.headers['x-remote-groups'], 'staff');
+  assert.equal(seen.headers['x_remote_groups'], undefined);
+  assert.equal(seen.headers['x-forwarded-email'], 'alice@example.test', 'the others keep their default names');
+});
