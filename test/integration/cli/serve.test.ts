@@ -154,7 +154,8 @@ log: { level: warn }
   assert.doesNotMatch(err, /\n\s+at /, 'a clear message, no stack trace');
 
   writeFileSync(join(dir, 'off.yaml'), `${base}identity: { assertion: { enabled: false } }\n`);
-  const started = spawn(process.execPath, ['src/cli.ts', '--config', join(dir, 'off.yaml')], { stdio: 'ignore' });
+  // `serve --config FILE` is the Dockerfile's CMD.
+  const started = spawn(process.execPath, ['src/cli.ts', 'serve', '--config', join(dir, 'off.yaml')], { stdio: 'ignore' });
   cleanup.push(() => { if (started.exitCode === null) started.kill('SIGKILL'); });
   await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/.actas/healthz`)).ok);
   const exited = new Promise<number | null>((resolve) => started.once('exit', resolve));
