@@ -4,8 +4,8 @@
 // finish, refuses new connections and exits 0.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -158,9 +158,17 @@ log: { level: warn }
   const started = spawn(process.execPath, ['src/cli.ts', 'serve', '--config', join(dir, 'off.yaml')], { stdio: 'ignore' });
   cleanup.push(() => { if (started.exitCode === null) started.kill('SIGKILL'); });
   await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/.actas/healthz`)).ok);
+  // The Dockerfile's HEALTHCHECK command, exactly as written there, against this process.
+  const dockerfile = readFileSync('Dockerfile', 'utf8');
+  const healthcheck = JSON.parse(/HEALTHCHECK[^\n]*\\\n\s*CMD (\[.*\])/.exec(dockerfile)![1]!) as string[];
+  assert.equal(healthcheck[0], 'node');
+  const probe = spawnSync(process.execPath, healthcheck.slice(1), { env: { ...process.env, ACTAS_PORT: String(port) }, timeout: 10_000 });
+  assert.equal(probe.status, 0, 'the HEALTHCHECK passes against a running actas');
   const exited = new Promise<number | null>((resolve) => started.once('exit', resolve));
   started.kill('SIGTERM');
   assert.equal(await exited, 0);
+  const down = spawnSync(process.execPath, healthcheck.slice(1), { env: { ...process.env, ACTAS_PORT: String(port) }, timeout: 10_000 });
+  assert.equal(down.status, 1, 'and fails once it is gone');
 });
 
 test('serve with the Redis store refuses to start, clearly, when Redis does not answer', async () => {
