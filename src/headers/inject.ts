@@ -6,7 +6,7 @@ import type { Exchange, StageResult } from '../stage.ts';
 import { NEXT } from '../stage.ts';
 import type { Runtime } from '../runtime.ts';
 import type { UserIdentity } from '../identity/types.ts';
-import { sessionIdOf } from '../session/middleware.ts';
+import { sessionIdOf, sessionSecrets } from '../session/middleware.ts';
 import { filterRequestCookies, jarTag } from '../proxy/cookie-jar.ts';
 import { acceptEncodingForBanner } from '../banner/index.ts';
 
@@ -51,7 +51,7 @@ export function createIdentityInjector(rt: Runtime) {
   const publicUrl = new URL(rt.config.publicUrl);
   const proto = publicUrl.protocol.slice(0, -1);
   const cookieName = rt.sessions.cookieName;
-  const jarSecret = [rt.config.session.secret].flat()[0]!;
+  const jarSecret = sessionSecrets(rt.config)[0]!;
   return async function injectIdentity(x: Exchange): Promise<StageResult> {
     const { req, scope } = x;
     const headers = req.headers;

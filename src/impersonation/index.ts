@@ -12,6 +12,7 @@ import { createMemoryState, createRedisState } from '../session/shared-state.ts'
 import { createDirectory, loadDirectoryFile } from '../identity/directory.ts';
 import { createSessionHasher } from '../headers/assertion.ts';
 import { createCookieJarHook } from '../proxy/cookie-jar.ts';
+import { sessionSecrets } from '../session/middleware.ts';
 import { createPolicy, type Policy } from './policy.ts';
 import { createActiveIndex } from './active-index.ts';
 import { createLifecycle } from './lifecycle.ts';
@@ -53,7 +54,7 @@ export function createImpersonation(rt: Runtime, sockets: SocketRegistry): Imper
         if (x.scope.session?.impersonation) await lifecycle.end(x.req, x.scope.session, 'session-end', { regenerate: false });
       },
     },
-    responseHooks: [createCookieJarHook([config.session.secret].flat()[0]!), createImpersonationResponseHook(rt)],
+    responseHooks: [createCookieJarHook(sessionSecrets(config)[0]!), createImpersonationResponseHook(rt)],
     loginEvents: {
       onLogin: (user) => directory.record(user),
       onLogout: async (sessionId, req) => {

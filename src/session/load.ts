@@ -9,7 +9,7 @@ import type { Runtime } from '../runtime.ts';
 import type { RequestScope } from '../scope.ts';
 import { sendProblem } from '../console/error-page.ts';
 import { createSessionReader } from './read.ts';
-import { LAST_SEEN_WRITE_INTERVAL } from './middleware.ts';
+import { LAST_SEEN_WRITE_INTERVAL, sessionSecrets } from './middleware.ts';
 import { refreshDue } from '../auth/refresh.ts';
 
 export function storeUnavailable(requestId: string) {
@@ -46,7 +46,7 @@ export async function writableSession(rt: Runtime, x: Exchange): Promise<NonNull
 
 export function createSessionLoader(rt: Runtime) {
   const log = rt.logger.child({ component: 'session' });
-  const reader = createSessionReader(rt.sessions.store, rt.sessions.cookieName, [rt.config.session.secret].flat());
+  const reader = createSessionReader(rt.sessions.store, rt.sessions.cookieName, sessionSecrets(rt.config));
   const unavailable = (x: Exchange, err: unknown): StageResult => {
     log.error({ requestId: x.scope.requestId, err: { message: (err as Error).message } }, 'session store unavailable');
     sendProblem(x.req, x.res, storeUnavailable(x.scope.requestId), { 'retry-after': '5' });

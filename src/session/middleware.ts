@@ -22,6 +22,11 @@ export interface SessionLayer {
   close(): void;
 }
 
+/** The session secrets, the signing one first. */
+export function sessionSecrets(config: Config): string[] {
+  return [config.session.secret].flat();
+}
+
 /** The cookie name: __Host- prefixed when the public origin is https. */
 export function cookieNameFor(config: Config): string {
   if (config.session.cookieName) return config.session.cookieName;
@@ -45,7 +50,7 @@ export function createSessionLayer(config: Config, redis?: RedisConnection): Ses
   const cookieName = cookieNameFor(config);
   const middleware = session({
     name: cookieName,
-    secret: config.session.secret as string | string[],
+    secret: sessionSecrets(config),
     store,
     resave: false,
     saveUninitialized: false,

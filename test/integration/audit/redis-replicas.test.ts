@@ -3,20 +3,13 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { createClient } from 'redis';
 import { createAuditLog } from '../../../src/audit/index.ts';
 import { runAuditCommand } from '../../../src/cli/audit.ts';
-import { REDIS_URL, auditConfig, captureLogger, tempDir, uniqueKey } from './support.ts';
+import { REDIS_URL, auditConfig, captureLogger, tempDir, redisStream } from './support.ts';
 
 it('keeps one valid chain when three replicas write one stream concurrently', async (t) => {
   const dir = await tempDir(t);
-  const stream = uniqueKey('audit-replicas');
-  const client = createClient({ url: REDIS_URL });
-  await client.connect();
-  t.after(async () => {
-    await client.del(stream).catch(() => undefined);
-    client.destroy();
-  });
+  const { client, stream } = await redisStream(t, 'audit-replicas');
   const replicas = await Promise.all([0, 1, 2].map((n) => createAuditLog(
     auditConfig({ sinks: [{ type: 'redis-stream', url: REDIS_URL, stream }], spoolDir: join(dir, `spool-${n}`) }),
     captureLogger().logger)));

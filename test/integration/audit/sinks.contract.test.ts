@@ -6,10 +6,9 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { createClient } from 'redis';
 import { AUDIT_FIELDS, ChainVerifier, createAuditLog, hashSessionId, type AuditEventInput } from '../../../src/audit/index.ts';
 import type { ConfigInput } from '../../../src/config/schema.ts';
-import { REDIS_URL, auditConfig, captureLogger, tempDir, uniqueKey, webhookReceiver } from './support.ts';
+import { REDIS_URL, auditConfig, captureLogger, tempDir, webhookReceiver, redisStream } from './support.ts';
 
 type SinkEntry = NonNullable<NonNullable<ConfigInput['audit']>['sinks']>[number];
 
@@ -43,13 +42,7 @@ const kinds: Array<{ name: string; setup(t: TestContext, dir: string): Promise<H
   {
     name: 'redis-stream',
     async setup(t) {
-      const stream = uniqueKey('audit-contract');
-      const client = createClient({ url: REDIS_URL });
-      await client.connect();
-      t.after(async () => {
-        await client.del(stream).catch(() => undefined);
-        client.destroy();
-      });
+      const { client, stream } = await redisStream(t, 'audit-contract');
       return {
         sink: { type: 'redis-stream', url: REDIS_URL, stream, required: true },
         read: async () => ((await client.xRange(stream, '-', '+')) ?? []).map((e) => String(e.message.event)),

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { randomBytes } from 'node:crypto';
+import { createClient } from 'redis';
 import type { TestContext } from 'node:test';
 import { resolveConfig } from '../../../src/config/load.ts';
 import type { Config, ConfigInput } from '../../../src/config/schema.ts';
@@ -51,6 +52,18 @@ export async function tempDir(t: TestContext, name = 'actas-audit-'): Promise<st
     await rm(dir, { recursive: true, force: true, maxRetries: 3 }).then(() => leftovers.delete(dir), () => undefined);
   });
   return dir;
+}
+
+/** A connected client and a unique stream key, both cleaned up after the test. */
+export async function redisStream(t: TestContext, label: string) {
+  const stream = uniqueKey(label);
+  const client = createClient({ url: REDIS_URL });
+  await client.connect();
+  t.after(async () => {
+    await client.del(stream).catch(() => undefined);
+    client.destroy();
+  });
+  return { client, stream };
 }
 
 /** A unique Redis key for one test. */

@@ -5,10 +5,9 @@ import { describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createClient } from 'redis';
 import { createAuditLog, type AuditEventInput, type AuditLog } from '../../../src/audit/index.ts';
 import { runAuditCommand } from '../../../src/cli/audit.ts';
-import { REDIS_URL, auditConfig, captureLogger, tempDir, uniqueKey, waitFor } from './support.ts';
+import { REDIS_URL, auditConfig, captureLogger, tempDir, waitFor, redisStream } from './support.ts';
 
 const RAW_CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029]/;
 const ann = { sub: 's-ann', user: 'ann' };
@@ -119,13 +118,7 @@ describe('actas audit tail', () => {
 
   it('reads and follows a Redis stream', async (t) => {
     const dir = await tempDir(t);
-    const stream = uniqueKey('audit-tail');
-    const client = createClient({ url: REDIS_URL });
-    await client.connect();
-    t.after(async () => {
-      await client.del(stream).catch(() => undefined);
-      client.destroy();
-    });
+    const { stream } = await redisStream(t, 'audit-tail');
     const log = await createAuditLog(auditConfig({ sinks: [{ type: 'redis-stream', url: REDIS_URL, stream }], spoolDir: join(dir, 'spool') }), captureLogger().logger);
     t.after(() => log.close());
     await recordStored(log, seed.slice(0, 3));
